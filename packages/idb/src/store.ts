@@ -1,0 +1,218 @@
+import * as v from 'valibot'
+import Dexie from 'dexie'
+import {
+  BrookError,
+  Limits,
+  newEventId,
+  parse,
+  parseReadOptions,
+  parseReadStreamOptions,
+  parseStream,
+  Position,
+  prepareAppend,
+  prepareCommit,
+  StoreOptionEntries,
+  type AppendResult,
+  type EventStore,
+  type ParsedRead,
+  type RecordedEvent,
+} from '@brook/core'
+import { BrookDatabase, loadOrigin, SCHEMA_VERSION, toBrookError } from './database.ts'
+import { createGroupCommit, lastVersion } from './group-commit.ts'
+
+export interface OpenEventStoreOptions {
+  /**
+   * `'strict'` (default): an append resolves only after IndexedDB flushed it to disk.
+   * `'relaxed'`: it resolves once committed in memory; a power loss or OS crash may lose the
+   * last appends. See the README's "Durability" for the measured cost.
+   */
+  durability?: 'strict' | 'relaxed'
+  /** Largest accepted event (type + data + meta as UTF-8 JSON). Default 1 MiB. */
+  maxEventBytes?: number
+  /** The recorder's clock, in ms. Default `Date.now`. */
+  now?: () => number
+  /** This replica's id. Default: one made on first open and kept in the database. */
+  origin?: string
+  /**
+   * How long to wait for other connections (older tabs) to release the database when this
+   * code needs a schema upgrade, before rejecting with `UPGRADE_BLOCKED`. Default 3000 ms.
+   */
+  openTimeoutMs?: number
+}
+
+const OptionsSchema = v.strictObject({
+  durability: v.optional(v.picklist(['strict', 'relaxed'])),
+  openTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+  ...StoreOptionEntries,
+})
+
+// Events per read transaction: large enough for getAll to amortise, small enough to stay
+// responsive and bounded in memory.
+const PAGE = 1000
+
+/**
+ * Opens (creating if needed) the durable event store `name` in this origin's IndexedDB.
+ * Every tab and worker of the origin that opens the same name shares one log.
+ *
+ * @example
+ * ```ts
+ * import { openEventStore } from '@brook/idb'
+ * const store = await openEventStore('shop')
+ * const { position } = await store.append('cart-1', [{ type: 'ItemAdded', data: { sku: 'a1' } }])
+ * await store.close()
+ * ```
+ */
+export async function openEventStore(name: string, options: OpenEventStoreOptions = {}): Promise<EventStore> {
+  const storeName = parse(v.pipe(v.string(), v.minLength(1), v.maxLength(200)), name, 'name')
+  const opts = parse(OptionsSchema, options, 'options')
+  const maxEventBytes = opts.maxEventBytes ?? Limits.maxEventBytes
+  const now = opts.now ?? Date.now
+  const db = new BrookDatabase(storeName, opts.durability ?? 'strict')
+
+  let closedBecause: string | undefined
+  // Another tab wants a newer schema: step aside at once so it never deadlocks on us.
+  db.on('versionchange', () => {
+    closedBecause = 'another tab opened a newer version of this database: reload this page'
+    db.close()
+  })
+  // Fired when the browser drops the connection (site data cleared, storage evicted).
+  db.on('close', () => {
+    closedBecause ??= 'the browser closed the database connection'
+  })
+
+  await openWithTimeout(db, opts.openTimeoutMs ?? 3000)
+  let origin: string
+  try {
+    origin = opts.origin ?? (await loadOrigin(db))
+  } catch (err) {
+    db.close()
+    throw toBrookError(err)
+  }
+  const writer = createGroupCommit(db, () => ({ time: now(), origin }))
+
+  const ensureOpen = () => {
+    if (closedBecause !== undefined) {
+      throw BrookError.create('STORE_CLOSED', `store ${storeName} is closed: ${closedBecause}`, {
+        reason: closedBecause,
+      })
+    }
+  }
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    ensureOpen()
+    try {
+      return await work()
+    } catch (err) {
+      ensureOpen()
+      throw toBrookError(err)
+    }
+  }
+
+  return {
+    name: storeName,
+    async append(stream, events, appendOptions): Promise<AppendResult> {
+      ensureOpen()
+      const entries = prepareAppend(stream, events, appendOptions, maxEventBytes, newEventId)
+      const { results } = await writer.submit(entries)
+      return results[0] as AppendResult
+    },
+    async commit(entries) {
+      ensureOpen()
+      return writer.submit(prepareCommit(entries, maxEventBytes, newEventId))
+    },
+    read(readOptions) {
+      ensureOpen()
+      const o = parseReadOptions(readOptions)
+      return pages(
+        o,
+        async (from, forward, count) => {
+          const range = forward ? db.events.where(':id').aboveOrEqual(from) : db.events.where(':id').belowOrEqual(from)
+          return guard(() => (forward ? range : range.reverse()).limit(count).toArray())
+        },
+        (e) => e.position,
+      )
+    },
+    readStream(stream, readOptions) {
+      ensureOpen()
+      const o = parseReadStreamOptions(stream, readOptions)
+      return pages(
+        o,
+        async (from, forward, count) => {
+          const range = forward
+            ? db.events.where('[stream+version]').between([o.stream, from], [o.stream, Dexie.maxKey])
+            : db.events.where('[stream+version]').between([o.stream, Dexie.minKey], [o.stream, from], true, true)
+          return guard(() => (forward ? range : range.reverse()).limit(count).toArray())
+        },
+        (e) => e.version,
+      )
+    },
+    head: () => guard(async () => Position.of(((await db.events.orderBy(':id').lastKey()) as number | undefined) ?? 0)),
+    streamVersion(stream) {
+      const s = parseStream(stream)
+      return guard(() => lastVersion(db, s))
+    },
+    async close() {
+      if (closedBecause !== undefined) return
+      closedBecause = 'close() was called'
+      await writer.idle()
+      db.close()
+    },
+  }
+}
+
+/**
+ * Iterates a log or stream page by page, each page in its own short read transaction (a
+ * long-lived transaction would block writers in every tab). Commits are atomic, so a page
+ * boundary never splits one.
+ */
+async function* pages(
+  o: ParsedRead,
+  fetch: (from: number, forward: boolean, count: number) => Promise<RecordedEvent[]>,
+  key: (e: RecordedEvent) => number,
+): AsyncGenerator<RecordedEvent> {
+  const forward = o.direction === 'forward'
+  let from = o.from ?? (forward ? 1 : Number.MAX_SAFE_INTEGER)
+  let left = o.limit
+  while (left > 0 && from >= 1) {
+    const count = o.types === undefined ? Math.min(left, PAGE) : PAGE
+    const page = await fetch(from, forward, count)
+    for (const e of page) {
+      if (o.types !== undefined && !o.types.has(e.type)) continue
+      yield e
+      if (--left === 0) return
+    }
+    const last = page[page.length - 1]
+    if (page.length < count || last === undefined) return
+    from = key(last) + (forward ? 1 : -1)
+  }
+}
+
+async function openWithTimeout(db: BrookDatabase, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let blocked = false
+  db.on('blocked', () => {
+    blocked = true
+  })
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const reason = blocked
+        ? `an older version of this database is still open in another tab or worker that does not close it`
+        : `opening did not complete within ${timeoutMs} ms (another tab may be frozen while holding it)`
+      db.close()
+      reject(BrookError.create('UPGRADE_BLOCKED', `cannot open ${db.name}: ${reason}`, { reason }))
+    }, timeoutMs)
+  })
+  try {
+    await Promise.race([db.open(), timeout])
+  } catch (err) {
+    throw toBrookError(err)
+  } finally {
+    clearTimeout(timer)
+  }
+  // Dexie opens a newer database at its own version rather than failing: refuse to run
+  // old code against a layout it does not know.
+  if (db.verno > SCHEMA_VERSION) {
+    db.close()
+    const reason = `the database has schema ${db.verno}, this code knows ${SCHEMA_VERSION}: update the app`
+    throw BrookError.create('APP_OUTDATED', `cannot open ${db.name}: ${reason}`, { reason })
+  }
+}

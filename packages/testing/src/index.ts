@@ -1,0 +1,7 @@
+export { eventStoreContract } from './contract.ts'
+export type { ContractStoreOptions, ContractSubject, TestApi } from './contract.ts'
+export { collect, expectWellFormed, rejectsWith, throwsWith } from './assertions.ts'
+export { badInputCases } from './bad-input.ts'
+export type { BadInputCase } from './bad-input.ts'
+export { createReferenceLog } from './reference-log.ts'
+export type { ModelEvent, ModelOutcome } from './reference-log.ts'
