@@ -202,17 +202,25 @@ async function openWithTimeout(db: BrookDatabase, timeoutMs: number): Promise<vo
     }, timeoutMs)
   })
   try {
+    await refuseNewerSchema(db.name)
     await Promise.race([db.open(), timeout])
   } catch (err) {
     throw toBrookError(err)
   } finally {
     clearTimeout(timer)
   }
-  // Dexie opens a newer database at its own version rather than failing: refuse to run
-  // old code against a layout it does not know.
-  if (db.verno > SCHEMA_VERSION) {
-    db.close()
-    const reason = `the database has schema ${db.verno}, this code knows ${SCHEMA_VERSION}: update the app`
-    throw BrookError.create('APP_OUTDATED', `cannot open ${db.name}: ${reason}`, { reason })
+}
+
+/**
+ * Old code must not run against a layout it does not know. Dexie would open a newer
+ * database anyway (and even "patch" indexes it misses into it), so look at the installed
+ * version first, without opening a connection.
+ */
+async function refuseNewerSchema(name: string): Promise<void> {
+  const installed = (await indexedDB.databases()).find((d) => d.name === name)?.version ?? 0
+  // Dexie stores version n as native version n * 10.
+  if (installed > SCHEMA_VERSION * 10) {
+    const reason = `the database has schema ${installed / 10}, this code knows ${SCHEMA_VERSION}: update the app`
+    throw BrookError.create('APP_OUTDATED', `cannot open ${name}: ${reason}`, { reason })
   }
 }
