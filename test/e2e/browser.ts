@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 /** Flags for headless Chromium as root on these machines (see TOOLCHAIN.md). */
 export const chromiumArgs = [
@@ -40,4 +40,16 @@ export async function launchFresh(): Promise<{ context: BrowserContext; close: (
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * Waits until the page set `data-ready` on its body (the store is open, the app rendered).
+ *
+ * @example
+ * ```ts
+ * await waitReady(page)
+ * ```
+ */
+export async function waitReady(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' })
 }

@@ -17,8 +17,8 @@ export const SCHEMA_VERSION = 1
 
 /**
  * The Dexie database behind a store.
- * - `events`: primary key `position` (assigned by the planner, never auto-incremented, so
- *   an aborted transaction can't leave a gap); unique `id` (idempotency, across sessions);
+ * - `events`: primary key `position` (assigned by the core planner, not auto-incremented:
+ *   docs/decisions/0001); unique `id` (idempotency, across sessions);
  *   unique `[stream+version]` (a second line of defence against a lost-update race).
  * - `meta`: small key/value facts about the replica (its `origin` id).
  */

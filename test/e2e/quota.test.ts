@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchFresh, waitReady } from './browser.ts'
+import { serveFixture } from './serve.ts'
+
+// Quota exhaustion in real Chromium. The override only takes effect if set before the origin
+// first touches storage (RELIABILITY.md §0b), so it is set on about:blank first.
+describe('quota exhaustion (real Chromium, 4 MiB quota)', () => {
+  let fixture: Awaited<ReturnType<typeof serveFixture>>
+  beforeAll(async () => {
+    fixture = await serveFixture()
+  })
+  afterAll(async () => {
+    await fixture?.close()
+  })
+
+  it('rejects with STORAGE_FULL, loses nothing, and does not fail small appends grouped with a big one', async () => {
+    const { context, close } = await launchFresh()
+    try {
+      const page = await context.newPage()
+      await page.goto('about:blank')
+      const cdp = await context.newCDPSession(page)
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: fixture.origin, quotaSize: 4 * 1024 * 1024 })
+      await page.goto(fixture.url)
+      await waitReady(page)
+
+      const outcome = await page.evaluate(async () => {
+        const { openEventStore, isBrookError } = window.brook
+        const store = await openEventStore('quota', { maxEventBytes: 256 * 1024 })
+        // Incompressible payloads: compressible ones slip under the quota.
+        const noise = (bytes: number) => {
+          const raw = crypto.getRandomValues(new Uint8Array(bytes))
+          let s = ''
+          for (const b of raw) s += b.toString(16).padStart(2, '0')
+          return s
+        }
+        const fill = () => store.append('fill', [{ type: 'Blob', data: { noise: noise(32 * 1024) } }])
+        let acked = 0
+        // About 2.5 MiB of the 4 MiB first.
+        for (; acked < 40; acked++) await fill()
+        // A batch that cannot fit and a small append share one group commit: the batch
+        // fails alone (STORAGE_FULL), the small append still lands.
+        const [big, small] = await Promise.allSettled([
+          store.append(
+            'big',
+            Array.from({ length: 20 }, (_, i) => ({ type: 'Blob', data: { i, noise: noise(64 * 1024) } })),
+          ),
+          store.append('small', [{ type: 'Tiny', data: 1 }]),
+        ])
+        const codes = [big, small].map((s) =>
+          s.status === 'fulfilled' ? 'ok' : isBrookError(s.reason) ? s.reason.code : 'raw',
+        )
+        let error: { code: string; reason: unknown } | undefined
+        for (let i = 0; i < 200 && error === undefined; i++) {
+          try {
+            await fill()
+            acked += 1
+          } catch (err) {
+            if (!isBrookError(err)) throw err
+            error = { code: err.code, reason: err.fields.reason }
+          }
+        }
+        let stored = 0
+        for await (const e of store.read()) if (e.stream === 'fill') stored += 1
+        const bigVersion = await store.streamVersion('big')
+        await store.close()
+        return { acked, error, codes, stored, bigVersion }
+      })
+
+      expect(outcome.error?.code).toBe('STORAGE_FULL')
+      expect(outcome.acked).toBeGreaterThan(10)
+      expect(outcome.stored).toBe(outcome.acked)
+      expect(outcome.codes[0]).toBe('STORAGE_FULL')
+      expect(outcome.bigVersion).toBe(0)
+      expect(outcome.codes[1]).toBe('ok')
+    } finally {
+      await close()
+    }
+  })
+})
