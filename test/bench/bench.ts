@@ -1,0 +1,62 @@
+/**
+ * The benchmark page. It only measures: the Node driver (run.mjs) decides what to run, in
+ * which order and how often, and calls `window.brookBench` with page.evaluate.
+ */
+import { newEventId } from '@brook/core'
+import type { Appender } from './appender.ts'
+import { deleteBrookDatabase, openBrookAppender } from './brook-store.ts'
+import type { AppendSpec, Measurement, PageInfo, ReadSpec } from './cases.ts'
+import { EVENT_BYTES, makeData, makeDataset } from './payload.ts'
+import { deleteRawDatabase, makeRow, openRawAppender } from './raw-store.ts'
+import { prefill, readLog } from './read-log.ts'
+import { runWorkload } from './workload.ts'
+
+export interface BenchApi {
+  info(): PageInfo
+  /** Runs one append case in a fresh database, deleted again afterwards. */
+  append(spec: AppendSpec): Promise<Measurement>
+  /** Creates a log of `events` events for `read`; returns its name. */
+  prefill(events: number): Promise<string>
+  read(spec: ReadSpec): Promise<Measurement>
+  /** Deletes a log made by `prefill`. */
+  drop(name: string): Promise<void>
+}
+
+declare global {
+  interface Window {
+    brookBench?: BenchApi
+  }
+}
+
+let counter = 0
+// Fresh names per case: no case inherits another's data, file size or compaction debt.
+const freshName = (what: string) => `bench-${what}-${Date.now().toString(36)}-${++counter}`
+
+async function append(spec: AppendSpec): Promise<Measurement> {
+  const name = freshName(`${spec.impl}-${spec.shape.kind}`)
+  const data = makeDataset(spec.events)
+  const open = spec.impl === 'raw' ? openRawAppender : openBrookAppender
+  const appender: Appender = await open(name, spec.durability)
+  try {
+    return await runWorkload(appender, spec.shape, data, spec.capMs)
+  } finally {
+    await appender.close()
+    await (spec.impl === 'raw' ? deleteRawDatabase(name) : deleteBrookDatabase(name))
+  }
+}
+
+window.brookBench = {
+  info: () => ({
+    userAgent: navigator.userAgent,
+    eventBytes: EVENT_BYTES,
+    rowBytes: JSON.stringify(makeRow('stream-0', 1, 1, makeData(0), Date.now(), newEventId())).length,
+  }),
+  append,
+  async prefill(events) {
+    const name = freshName('read')
+    await prefill(name, events)
+    return name
+  },
+  read: (spec) => readLog(spec.impl, spec.name),
+  drop: (name) => deleteBrookDatabase(name),
+}

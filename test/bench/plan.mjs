@@ -1,0 +1,66 @@
+// What the benchmark runs, how much of it, and which figures it compares against which.
+
+/**
+ * Event counts per case. `full` takes about 2 minutes on 2 cores (a fifth of it filling
+ * the read log); `quick` is a smoke run. Samples on a VM wander by +-25%, so a full run
+ * takes the median of several short rounds rather than one long one.
+ */
+export const PROFILES = {
+  full: {
+    rounds: 5,
+    counts: { single: 500, concurrent: 1500, batch100: 3000, batch1000: 5000 },
+    readLog: 100_000,
+    readRounds: 3,
+    capMs: 15_000,
+  },
+  quick: {
+    rounds: 1,
+    counts: { single: 30, concurrent: 200, batch100: 1000, batch1000: 2000 },
+    readLog: 5000,
+    readRounds: 1,
+    capMs: 3000,
+  },
+}
+
+/** One small pass of every case first: JIT, Vite's module graph and IndexedDB's backend warm up. */
+export const WARMUP_COUNTS = { single: 20, concurrent: 200, batch100: 500, batch1000: 1000 }
+
+export const DURABILITIES = ['strict', 'relaxed']
+
+/** How events are written (the page's `Shape`, see cases.ts), with their report labels. */
+export const WORKLOADS = [
+  { key: 'single', label: 'one event per call', shape: { kind: 'single' } },
+  { key: 'concurrent', label: '100 concurrent one-event callers', shape: { kind: 'concurrent', workers: 100 } },
+  { key: 'batch100', label: 'batches of 100', shape: { kind: 'batch', size: 100 } },
+  { key: 'batch1000', label: 'batches of 1,000', shape: { kind: 'batch', size: 1000 } },
+]
+
+export const READERS = [
+  { key: 'raw-getall', impl: 'raw', label: 'raw getAll, pages of 1,000' },
+  { key: 'brook', impl: 'brook', label: 'Brook read()' },
+  { key: 'raw-cursor', impl: 'raw', label: 'raw cursor, one transaction' },
+]
+
+/**
+ * Each figure beside the raw figure it must be judged against. Raw "one event per
+ * call" is one transaction per event: the baseline group commit exists to beat. A target is
+ * a ratio Brook/raw; `undefined` means the figure is informational.
+ */
+export const COMPARISONS = [
+  { brook: 'single', raw: 'single', target: () => undefined },
+  { brook: 'concurrent', raw: 'single', target: (durability) => (durability === 'strict' ? 5 : undefined) },
+  { brook: 'batch100', raw: 'batch100', target: () => 0.9 },
+  { brook: 'batch1000', raw: 'batch1000', target: () => 0.9 },
+]
+
+/**
+ * Raw against raw, for scale: how much batching alone buys on this machine. 100 concurrent
+ * callers can at best become batches of 100, so raw batches of 100 over raw one-per-call
+ * bound the concurrent ratio above (low when fsync is cheap and per-row work dominates).
+ */
+export const RAW_CEILINGS = [{ numerator: 'batch100', denominator: 'single' }]
+
+export const READ_COMPARISON = { brook: 'brook', raw: 'raw-getall', target: 0.8 }
+
+/** The key of an append case in results: `impl:workload:durability`. */
+export const appendKey = (impl, workload, durability) => `${impl}:${workload}:${durability}`

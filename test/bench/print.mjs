@@ -1,0 +1,99 @@
+// The console report of a run (see run.mjs for the shape of `results`).
+import { formatBytes, formatKiB, formatRate, formatRatio, table } from './report.mjs'
+
+export function printReport(results) {
+  const { machine, event, settings } = results
+  const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
+  console.log(`\n== Brook benchmark, ${results.profile} run, ${results.startedAt} (${results.durationSec} s)`)
+  console.log(
+    `machine:  ${machine.cpuModel} x ${machine.cpuCount}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
+  )
+  console.log(`browser:  Chromium ${machine.chromium} (headless)`)
+  console.log(
+    `disk:     browser profile in ${machine.profileDir} (${machine.profileFilesystem}), fsync of 400 B: ${machine.fsyncMs} ms`,
+  )
+  console.log(`events:   ${event.bytes} B each (type + data + meta as JSON), ${event.rowBytes} B as a stored row`)
+
+  console.log(`\nAppend throughput, events/s (${rounds(settings.rounds)}; min and max show the noise)`)
+  console.log(
+    table(
+      ['durability', 'workload', 'impl', 'events', 'median', 'min', 'max'],
+      results.append.map((c) => [
+        c.durability,
+        c.label,
+        c.impl,
+        `${c.requested.toLocaleString('en-US')}${c.capped ? ' (capped)' : ''}`,
+        formatRate(c.median),
+        formatRate(c.min),
+        formatRate(c.max),
+      ]),
+      [3, 4, 5, 6],
+    ),
+  )
+
+  const log = settings.readLog.toLocaleString('en-US')
+  console.log(`\nSequential read of one ${log}-event log, events/s (${rounds(settings.readRounds)})`)
+  console.log(
+    table(
+      ['reader', 'median', 'min', 'max'],
+      results.read.map((r) => [r.label, formatRate(r.median), formatRate(r.min), formatRate(r.max)]),
+      [1, 2, 3],
+    ),
+  )
+
+  console.log('\nBrook / raw (medians); targets from the project brief')
+  console.log(
+    table(
+      ['durability', 'comparison', 'Brook', 'raw', 'ratio', 'target', ''],
+      results.comparisons.map((c) => [
+        c.durability,
+        c.label,
+        formatRate(c.brook),
+        formatRate(c.raw),
+        formatRatio(c.ratio),
+        c.target === undefined ? '—' : `>= ${c.target}x`,
+        c.verdict,
+      ]),
+      [2, 3, 4],
+    ),
+  )
+  console.log('\nFor scale: what batching alone buys raw IndexedDB here (bounds the concurrent ratio above)')
+  console.log(
+    table(
+      ['durability', 'comparison', 'ratio'],
+      results.ceilings.map((c) => [c.durability, c.label, formatRatio(c.ratio)]),
+      [2],
+    ),
+  )
+
+  printSizes(results.sizes)
+}
+
+function printSizes(sizes) {
+  if (sizes.error !== undefined) {
+    console.log(`\nSizes: not measured. ${sizes.error}`)
+    return
+  }
+  console.log('\nPackage builds (packages/*/dist, tsc output, unminified; gzip -9 per file)')
+  console.log(
+    table(
+      ['package', 'JS', 'JS gzip', 'dist (with .d.ts, maps)', 'dist gzip'],
+      sizes.packages.map((p) => [
+        p.name,
+        formatBytes(p.jsBytes),
+        formatBytes(p.jsGzip),
+        formatBytes(p.allBytes),
+        formatBytes(p.allGzip),
+      ]),
+      [1, 2, 3, 4],
+    ),
+  )
+  console.log('\nClient bundle with dependencies (Vite library mode, rolldown, minified; gzip -9)')
+  console.log(
+    table(
+      ['bundle', 'minified', 'gzip', 'contains'],
+      sizes.bundles.map((b) => [b.label, formatKiB(b.bytes), formatKiB(b.gzip), b.includes.join(', ')]),
+      [1, 2],
+    ),
+  )
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env node
+// `pnpm bench [--quick]`: Brook against raw IndexedDB in headless Chromium, same events,
+// same run, plus the packages' download sizes. Prints tables and writes every sample to
+// test/bench/results/<timestamp>.json. Never fails on a figure: exit 0 unless it crashed.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { openBenchPage } from './browser.mjs'
+import { describeMachine } from './machine.mjs'
+import {
+  appendKey,
+  COMPARISONS,
+  DURABILITIES,
+  PROFILES,
+  RAW_CEILINGS,
+  READ_COMPARISON,
+  READERS,
+  WARMUP_COUNTS,
+  WORKLOADS,
+} from './plan.mjs'
+import { printReport } from './print.mjs'
+import { summarise, verdict } from './report.mjs'
+import { measureSizes } from './sizes.mjs'
+
+const benchDir = import.meta.dirname
+const repoRoot = join(benchDir, '..', '..')
+const quick = process.argv.includes('--quick')
+const profile = quick ? PROFILES.quick : PROFILES.full
+const startedAt = new Date()
+const started = performance.now()
+
+console.log(`Brook benchmark (${quick ? 'quick smoke run: figures are not meaningful' : 'full'})`)
+const machine = describeMachine()
+
+// The build and bundling load both cores. A full run does them first, alone, so they do not
+// disturb the timed cases; a quick run overlaps them to stay short.
+const measuringSizes = measureSizes(repoRoot, benchDir).catch((err) => ({ error: String(err?.stack ?? err) }))
+if (!quick) {
+  console.log('building packages and bundling for sizes...')
+  await measuringSizes
+}
+
+const appendSamples = new Map()
+const readSamples = new Map()
+const { page, chromiumVersion, close } = await openBenchPage()
+let info
+try {
+  info = await page.evaluate(() => window.brookBench.info())
+  console.log('warm-up...')
+  await appendRound(WARMUP_COUNTS, 0, undefined)
+  for (let round = 0; round < profile.rounds; round++) await appendRound(profile.counts, round, appendSamples)
+  await readRounds()
+} finally {
+  await close()
+}
+const sizes = await measuringSizes
+
+/**
+ * One pass over every append case. Raw and Brook alternate case by case, and which goes
+ * first flips each round (as does the durability order), so slow drift of the machine
+ * (page cache, disk, thermal) falls on both sides evenly.
+ */
+async function appendRound(counts, round, samples) {
+  const impls = round % 2 === 0 ? ['raw', 'brook'] : ['brook', 'raw']
+  const durabilities = round % 2 === 0 ? DURABILITIES : [...DURABILITIES].reverse()
+  for (const durability of durabilities) {
+    for (const workload of WORKLOADS) {
+      for (const impl of impls) {
+        const spec = { impl, shape: workload.shape, durability, events: counts[workload.key], capMs: profile.capMs }
+        const m = await page.evaluate((s) => window.brookBench.append(s), spec)
+        // Warm-up samples (no `samples` map) are dropped.
+        if (samples === undefined) continue
+        push(samples, appendKey(impl, workload.key, durability), m)
+        progress(`round ${round + 1}/${profile.rounds}`, durability, impl, workload.label, m)
+      }
+    }
+  }
+}
+
+/** Fills one log, then reads it whole with each reader in turn, alternating as above. */
+async function readRounds() {
+  console.log(`filling a log of ${profile.readLog.toLocaleString('en-US')} events for the read cases...`)
+  const name = await page.evaluate((n) => window.brookBench.prefill(n), profile.readLog)
+  try {
+    // One unmeasured pass: the first read after a large fill pays for compaction and cold caches.
+    await page.evaluate((s) => window.brookBench.read(s), { impl: 'raw-getall', name })
+    for (let round = 0; round < profile.readRounds; round++) {
+      const order = round % 2 === 0 ? READERS : [READERS[1], READERS[0], ...READERS.slice(2)]
+      for (const reader of order) {
+        const m = await page.evaluate((s) => window.brookBench.read(s), { impl: reader.key, name })
+        if (m.events !== profile.readLog) {
+          throw new Error(`${reader.label} read ${m.events} events of ${profile.readLog}`)
+        }
+        push(readSamples, reader.key, m)
+        progress(`read ${round + 1}/${profile.readRounds}`, '', reader.impl, reader.label, m)
+      }
+    }
+  } finally {
+    await page.evaluate((n) => window.brookBench.drop(n), name)
+  }
+}
+
+function push(map, key, m) {
+  map.set(key, [...(map.get(key) ?? []), m])
+}
+
+function progress(step, durability, impl, label, m) {
+  const rate = Math.round((m.events / m.ms) * 1000).toLocaleString('en-US')
+  console.log(
+    `  ${step.padEnd(11)} ${durability.padEnd(7)} ${impl.padEnd(5)} ${label.padEnd(34)} ${rate.padStart(9)} events/s`,
+  )
+}
+
+// ---- results -------------------------------------------------------------------------------
+
+const withRates = (samples) => samples.map((s) => ({ ...s, eventsPerSec: (s.events / s.ms) * 1000 }))
+
+const append = DURABILITIES.flatMap((durability) =>
+  WORKLOADS.flatMap((workload) =>
+    ['raw', 'brook'].map((impl) => {
+      const samples = appendSamples.get(appendKey(impl, workload.key, durability)) ?? []
+      const requested = profile.counts[workload.key]
+      return {
+        key: appendKey(impl, workload.key, durability),
+        impl,
+        workload: workload.key,
+        label: workload.label,
+        durability,
+        requested,
+        // The time cap cut a sample short: its rate still counts, over fewer events.
+        capped: samples.some((s) => s.events < requested),
+        ...summarise(samples),
+        samples: withRates(samples),
+      }
+    }),
+  ),
+)
+const read = READERS.map((reader) => ({
+  key: reader.key,
+  impl: reader.impl,
+  label: reader.label,
+  events: profile.readLog,
+  ...summarise(readSamples.get(reader.key) ?? []),
+  samples: withRates(readSamples.get(reader.key) ?? []),
+}))
+
+const rateOf = (list, key) => list.find((c) => c.key === key)?.median ?? NaN
+const labelOf = (key) => WORKLOADS.find((w) => w.key === key)?.label ?? key
+const compare = (label, durability, brook, raw, target) => {
+  const ratio = brook / raw
+  return { label, durability, brook, raw, ratio, target, verdict: verdict(ratio, target) }
+}
+const ceilings = DURABILITIES.flatMap((durability) =>
+  RAW_CEILINGS.map((c) => {
+    const numerator = rateOf(append, appendKey('raw', c.numerator, durability))
+    const denominator = rateOf(append, appendKey('raw', c.denominator, durability))
+    const label = `raw ${labelOf(c.numerator)} / raw ${labelOf(c.denominator)}`
+    return { label, durability, numerator, denominator, ratio: numerator / denominator }
+  }),
+)
+const comparisons = [
+  ...DURABILITIES.flatMap((durability) =>
+    COMPARISONS.map((c) =>
+      compare(
+        `Brook ${labelOf(c.brook)} / raw ${labelOf(c.raw)}`,
+        durability,
+        rateOf(append, appendKey('brook', c.brook, durability)),
+        rateOf(append, appendKey('raw', c.raw, durability)),
+        c.target(durability),
+      ),
+    ),
+  ),
+  compare(
+    'Brook read() / raw getAll pages',
+    '',
+    rateOf(read, READ_COMPARISON.brook),
+    rateOf(read, READ_COMPARISON.raw),
+    READ_COMPARISON.target,
+  ),
+]
+
+const results = {
+  startedAt: startedAt.toISOString(),
+  profile: quick ? 'quick' : 'full',
+  durationSec: Math.round((performance.now() - started) / 1000),
+  machine: { ...machine, chromium: chromiumVersion, userAgent: info.userAgent },
+  event: { bytes: info.eventBytes, rowBytes: info.rowBytes },
+  settings: profile,
+  append,
+  read,
+  comparisons,
+  ceilings,
+  sizes,
+}
+
+const resultsDir = join(benchDir, 'results')
+mkdirSync(resultsDir, { recursive: true })
+// An ISO timestamp with ':' made filename-safe (Windows refuses ':').
+const file = join(resultsDir, `${results.startedAt.replaceAll(':', '-')}.json`)
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+
+printReport(results)
+console.log(`\nAll samples: ${relative(repoRoot, file)}`)
