@@ -22,6 +22,8 @@ export const ErrorCode = {
   APP_OUTDATED: 'APP_OUTDATED',
   /** The storage failed in a way Brook cannot classify further. Field: `reason`. */
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
+  /** App code called by Brook (a subscriber, a handler) threw. Fields: `reason`, `where`. */
+  HANDLER_FAILED: 'HANDLER_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -36,6 +38,7 @@ export interface ErrorFields {
   UPGRADE_BLOCKED: { reason: string }
   APP_OUTDATED: { reason: string }
   STORAGE_UNAVAILABLE: { reason: string }
+  HANDLER_FAILED: { reason: string; where: string }
 }
 
 /** A {@link BrookError} narrowed to one code, with that code's fields typed. */

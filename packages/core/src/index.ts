@@ -7,6 +7,8 @@ export type {
   CommitEntry,
   CommitResult,
   Direction,
+  EventFilter,
+  EventHandler,
   EventStore,
   ExpectedVersion,
   JsonValue,
@@ -14,6 +16,8 @@ export type {
   ReadOptions,
   ReadStreamOptions,
   RecordedEvent,
+  SubscribeOptions,
+  Unsubscribe,
 } from './types.ts'
 export { MAX_JSON_DEPTH, toPlainJson, utf8Length } from './json.ts'
 export {
@@ -31,3 +35,5 @@ export type { LogState, Outcome, Stamp } from './plan.ts'
 export { createMemoryEventStore, StoreOptionEntries } from './memory-store.ts'
 export type { MemoryEventStoreOptions } from './memory-store.ts'
 export { uuidv7 as newEventId } from 'uuidv7'
+export { createWake, startSubscription } from './subscribe.ts'
+export type { Stop, SubscriptionSource, Wake } from './subscribe.ts'

@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { uuidv7 } from 'uuidv7'
 import { BrookError } from './errors.ts'
 import { planCommit, type LogState, type Outcome } from './plan.ts'
+import { createWake, startSubscription } from './subscribe.ts'
 import { Position } from './position.ts'
 import type { AppendResult, CommitResult, EventStore, RecordedEvent } from './types.ts'
 import {
@@ -57,6 +58,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
   const streams = new Map<string, RecordedEvent[]>()
   const state: LogState = { head: 0, versions: new Map(), byId: new Map() }
   let closed = false
+  const wake = createWake()
 
   const ensureOpen = () => {
     if (closed) throw BrookError.create('STORE_CLOSED', `store ${name} is closed`, { reason: 'closed' })
@@ -75,11 +77,12 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
         list.push(r)
         streams.set(r.stream, list)
       }
+      wake.bump()
     }
     return copyResult(outcome.result)
   }
 
-  return {
+  const store: EventStore = {
     name,
     async append(stream, events, appendOptions): Promise<AppendResult> {
       ensureOpen()
@@ -108,11 +111,27 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       ensureOpen()
       return Promise.resolve(state.versions.get(parseStream(stream)) ?? 0)
     },
+    subscribe(subscribeOptions, handler) {
+      ensureOpen()
+      return startSubscription(
+        {
+          read: (o) => store.read(o),
+          head: () => store.head(),
+          seq: wake.seq,
+          wait: (seen, stop) => wake.wait(seen, stop),
+        },
+        subscribeOptions,
+        handler,
+      )
+    },
     async close() {
       closed = true
+      // Wake sleeping subscriptions so they see the store is closed and end.
+      wake.bump()
       return Promise.resolve()
     },
   }
+  return store
 }
 
 // `list` is sorted by position (or version) and gap-free from 1, so index = key - 1.

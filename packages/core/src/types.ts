@@ -1,3 +1,4 @@
+import type { BrookError } from './errors.ts'
 import type { Position } from './position.ts'
 
 /** A JSON value: what event `data` and `meta` may hold (see docs/decisions/0002). */
@@ -79,6 +80,32 @@ export interface ReadStreamOptions {
   direction?: Direction
 }
 
+/** Which events a subscription delivers. Absent fields do not filter. */
+export interface EventFilter {
+  types?: readonly string[]
+  streams?: readonly string[]
+}
+
+export interface SubscribeOptions {
+  /**
+   * Where to start (inclusive): a position, `'start'` (default: the whole log) or `'end'`
+   * (only events appended after the subscription began).
+   */
+  from?: number | 'start' | 'end'
+  filter?: EventFilter
+  /**
+   * Called once if the subscription stops on an error: the handler threw
+   * (`HANDLER_FAILED`) or the store failed. Default: rethrown as an unhandled rejection.
+   */
+  onError?: (error: BrookError) => void
+}
+
+/** Receives events one at a time; the next event waits until a returned promise settles. */
+export type EventHandler = (event: RecordedEvent) => void | Promise<void>
+
+/** Stops a subscription; resolves once the handler will not be called again. */
+export type Unsubscribe = () => Promise<void>
+
 /**
  * The durable, ordered event log. Implemented by `openEventStore` (`@brook/idb`) and
  * {@link createMemoryEventStore}; both pass the one contract suite in `@brook/testing`.
@@ -105,6 +132,12 @@ export interface EventStore {
   head(): Promise<Position>
   /** Version of a stream, 0 when it does not exist. */
   streamVersion(stream: string): Promise<number>
+  /**
+   * Catch-up, then live: delivers every matching event from `from` on, exactly once, in
+   * position order, including events appended later by any tab or worker. A slow handler
+   * slows the subscription (back-pressure); nothing is buffered beyond one page.
+   */
+  subscribe(options: SubscribeOptions, handler: EventHandler): Unsubscribe
   /** Releases the store; later calls reject with `STORE_CLOSED`. */
   close(): Promise<void>
 }

@@ -1,21 +1,13 @@
 import Dexie from 'dexie'
-import {
-  isBrookError,
-  type BrookError,
-  planCommit,
-  type CommitResult,
-  type LogState,
-  type PreparedEntry,
-} from '@brook/core'
-import { toBrookError, type BrookDatabase, type EventRow } from './database.ts'
+import { isBrookError, type BrookError, type CommitResult, type PreparedEntry } from '@brook/core'
+import { toBrookError, type BrookDatabase } from './database.ts'
+import { writeGroup, type Settle, type WriterCache } from './write-transaction.ts'
 
 interface Pending {
   entries: PreparedEntry[]
   resolve: (result: CommitResult) => void
   reject: (error: BrookError) => void
 }
-
-type Settle = { ok: true; result: CommitResult } | { ok: false; error: BrookError }
 
 /**
  * Group commit: appends issued while a write transaction is in flight wait, then go
@@ -24,19 +16,25 @@ type Settle = { ok: true; result: CommitResult } | { ok: false; error: BrookErro
  *
  * @example
  * ```ts
- * const writer = createGroupCommit(db, () => ({ time: Date.now(), origin }))
+ * const writer = createGroupCommit(db, 'strict', () => ({ time: Date.now(), origin }), announce)
  * const result = await writer.submit(prepareAppend('a', events, {}, max, newEventId))
  * ```
  */
-export function createGroupCommit(db: BrookDatabase, stamp: () => { time: number; origin: string }) {
+export function createGroupCommit(
+  db: BrookDatabase,
+  durability: 'strict' | 'relaxed',
+  stamp: () => { time: number; origin: string },
+  onCommitted: (head: number) => void,
+) {
   let queue: Pending[] = []
   let draining: Promise<void> | undefined
+  let cache: WriterCache | undefined
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
       const group = queue
       queue = []
-      const outcomes = await writeGroup(group)
+      const outcomes = await commitGroup(group)
       group.forEach((p, i) => {
         const o = outcomes[i] as Settle
         if (o.ok) p.resolve(o.result)
@@ -46,57 +44,28 @@ export function createGroupCommit(db: BrookDatabase, stamp: () => { time: number
     draining = undefined
   }
 
-  async function writeGroup(group: Pending[]): Promise<Settle[]> {
+  async function commitGroup(group: Pending[]): Promise<Settle[]> {
     try {
-      return await transact(group)
+      const entries = group.map((p) => p.entries)
+      let done = await writeGroup(db.backendDB(), durability, entries, cache, stamp())
+      // Another tab or worker wrote since our last commit: plan again from fresh reads.
+      if ('stale' in done) done = await writeGroup(db.backendDB(), durability, entries, undefined, stamp())
+      if ('stale' in done) throw new Error('a write planned from fresh reads cannot be stale')
+      cache = done.cache
+      if (done.wrote) onCommitted(done.cache.head)
+      return done.outcomes
     } catch (err) {
+      cache = undefined
       const error = toBrookError(err)
       // A full disk fails the whole transaction; give each caller its own chance so one
       // oversized batch does not fail the small appends that happened to share its fsync.
       if (group.length > 1 && isBrookError(error, 'STORAGE_FULL')) {
         const each: Settle[] = []
-        for (const p of group) each.push(...(await writeGroup([p])))
+        for (const p of group) each.push(...(await commitGroup([p])))
         return each
       }
       return group.map(() => ({ ok: false, error }))
     }
-  }
-
-  // One readwrite transaction: read the head, the touched streams' versions and the
-  // already-recorded ids, plan each commit, write all rows. IndexedDB serialises readwrite
-  // transactions over `events` across every tab and worker, so what is read here cannot
-  // change before the write: no lost update, no duplicate version.
-  function transact(group: Pending[]): Promise<Settle[]> {
-    return db.transaction('rw', db.events, async () => {
-      const streams = new Set<string>()
-      const ids: string[] = []
-      for (const p of group) {
-        for (const entry of p.entries) {
-          streams.add(entry.stream)
-          for (const e of entry.events) if (e.idGiven) ids.push(e.id)
-        }
-      }
-      const [head, versions, known] = await Promise.all([
-        db.events.orderBy(':id').lastKey(),
-        Promise.all([...streams].map(async (s) => [s, await lastVersion(db, s)] as const)),
-        ids.length === 0 ? [] : db.events.where('id').anyOf(ids).toArray(),
-      ])
-      const state: LogState = {
-        head: typeof head === 'number' ? head : 0,
-        versions: new Map(versions),
-        byId: new Map(known.map((r) => [r.id, r])),
-      }
-      const rows: EventRow[] = []
-      const { time, origin } = stamp()
-      const outcomes = group.map((p): Settle => {
-        const outcome = planCommit(state, p.entries, { time, origin })
-        if (outcome.kind === 'error') return { ok: false, error: outcome.error }
-        if (outcome.kind === 'write') rows.push(...outcome.records)
-        return { ok: true, result: outcome.result }
-      })
-      if (rows.length > 0) await db.events.bulkAdd(rows)
-      return outcomes
-    })
   }
 
   return {

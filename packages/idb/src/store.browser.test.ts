@@ -142,6 +142,20 @@ describe('openEventStore (IndexedDB specifics)', () => {
       expect(await stores[1]?.streamVersion('account')).to.equal(11)
     })
 
+    it("sees another connection's writes to a stream it already wrote (no stale cached version)", async () => {
+      const name = uniqueName('stale')
+      const [a, b] = [await open(name), await open(name)]
+      await a.append('s', [ev('A1')])
+      await b.append('s', [ev('B1'), ev('B2')])
+      const err = await rejectsWith(a.append('s', [ev('A2')], { expectedVersion: 1 }), 'CONCURRENCY')
+      expect(err).to.deep.include({ actual: 3 })
+      const r = await a.append('s', [ev('A2')], { expectedVersion: 3 })
+      expect(r).to.deep.include({ version: 4, position: 4 })
+      await b.append('t', [ev('B3')])
+      expect((await a.append('s', [ev('A3')])).position).to.equal(6)
+      await expectWellFormed(a)
+    })
+
     it('keeps one origin per database across reopen, and stamps it on events', async () => {
       const name = uniqueName('origin')
       const first = await open(name)

@@ -12,11 +12,16 @@ import {
   prepareAppend,
   prepareCommit,
   StoreOptionEntries,
+  createWake,
+  startSubscription,
   type AppendResult,
+  type ReadOptions,
+  type Stop,
   type EventStore,
   type ParsedRead,
   type RecordedEvent,
 } from '@brook/core'
+import { createBus } from '@brook/bus'
 import { BrookDatabase, loadOrigin, SCHEMA_VERSION, toBrookError } from './database.ts'
 import { createGroupCommit, lastVersion } from './group-commit.ts'
 
@@ -34,6 +39,11 @@ export interface OpenEventStoreOptions {
   /** This replica's id. Default: one made on first open and kept in the database. */
   origin?: string
   /**
+   * How often a waiting subscription re-checks the log when no notice arrives (notices
+   * between tabs are hints: a tab closing mid-broadcast can drop one). Default 1000 ms.
+   */
+  pollMs?: number
+  /**
    * How long to wait for other connections (older tabs) to release the database when this
    * code needs a schema upgrade, before rejecting with `UPGRADE_BLOCKED`. Default 3000 ms.
    */
@@ -43,6 +53,7 @@ export interface OpenEventStoreOptions {
 const OptionsSchema = v.strictObject({
   durability: v.optional(v.picklist(['strict', 'relaxed'])),
   openTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+  pollMs: v.optional(v.pipe(v.number(), v.minValue(10))),
   ...StoreOptionEntries,
 })
 
@@ -88,7 +99,21 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
     db.close()
     throw toBrookError(err)
   }
-  const writer = createGroupCommit(db, () => ({ time: now(), origin }))
+  // Wakes this context's subscriptions: on its own commits, on other contexts' notices,
+  // and (in `subscribe`) on a slow poll, the safety net for lost notices.
+  const wake = createWake()
+  const bus = createBus(storeName)
+  bus.onHead(() => wake.bump())
+  const writer = createGroupCommit(
+    db,
+    opts.durability ?? 'strict',
+    () => ({ time: now(), origin }),
+    (head) => {
+      wake.bump()
+      bus.announceHead(head)
+    },
+  )
+  const pollMs = opts.pollMs ?? 1000
 
   const ensureOpen = () => {
     if (closedBecause !== undefined) {
@@ -107,7 +132,7 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
     }
   }
 
-  return {
+  const store: EventStore = {
     name: storeName,
     async append(stream, events, appendOptions): Promise<AppendResult> {
       ensureOpen()
@@ -150,13 +175,26 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
       const s = parseStream(stream)
       return guard(() => lastVersion(db, s))
     },
+    subscribe(subscribeOptions, handler) {
+      ensureOpen()
+      const source = {
+        read: (o: ReadOptions) => store.read(o),
+        head: () => store.head(),
+        seq: wake.seq,
+        wait: (seen: number, stop: Stop) => wake.wait(seen, stop, pollMs),
+      }
+      return startSubscription(source, subscribeOptions, handler)
+    },
     async close() {
       if (closedBecause !== undefined) return
       closedBecause = 'close() was called'
       await writer.idle()
+      bus.close()
       db.close()
+      wake.bump()
     },
   }
+  return store
 }
 
 /**

@@ -3,6 +3,7 @@ import type { EventStore, NewEvent } from '@brook/core'
 import { collect, expectWellFormed, rejectsWith, throwsWith } from './assertions.ts'
 import { badInputCases } from './bad-input.ts'
 import { propertyTest } from './property.ts'
+import { subscribeContract } from './subscribe-contract.ts'
 
 /** Options every store under contract must accept. */
 export interface ContractStoreOptions {
@@ -357,6 +358,8 @@ export function eventStoreContract(name: string, subject: ContractSubject, { des
         await subject.dispose?.(store)
       })
     })
+
+    describe('subscribe', () => subscribeContract(test))
 
     propertyTest(subject, it)
   })

@@ -1,0 +1,178 @@
+import {
+  planCommit,
+  type BrookError,
+  type CommitResult,
+  type LogState,
+  type PreparedEntry,
+  type RecordedEvent,
+} from '@brook/core'
+
+/** One caller's outcome inside a group. */
+export type Settle = { ok: true; result: CommitResult } | { ok: false; error: BrookError }
+
+/**
+ * What this context last knew of the log when its own transaction committed. Valid only
+ * while the log's head is still `head`: the log is append-only, so an unchanged head means
+ * no other tab or worker wrote since, and these versions are exact.
+ */
+export interface WriterCache {
+  head: number
+  versions: Map<string, number>
+}
+
+// Beyond this many cached streams, start over rather than grow without bound.
+const MAX_CACHED_STREAMS = 10_000
+
+const streamRange = (stream: string) => IDBKeyRange.bound([stream, -Infinity], [stream, Infinity])
+
+/**
+ * Plans and writes a group of commits in ONE native readwrite transaction, with as few
+ * round trips as correctness allows (docs/decisions/0004).
+ *
+ * With a cache that covers every stream of the group and no caller-supplied ids: plan from
+ * the cache, write, and commit once the head proves the cache exact (else resolve
+ * `{ stale: true }`, having written nothing). Otherwise:
+ * 1. in parallel: the head (one key cursor), the versions of streams not in `cache`, and
+ *    the recorded events whose ids callers supplied;
+ * 2. only if the head moved since `cache` (another context wrote): the cached streams'
+ *    versions again;
+ * 3. plan every commit in call order, `add` all rows, `commit()` at once instead of
+ *    waiting for auto-commit.
+ * Readwrite transactions on `events` are serialised across the origin, so nothing read
+ * here can change before the rows are written.
+ *
+ * Resolves with each caller's outcome and the cache to use next; rejects with the
+ * transaction's error (nothing was written).
+ */
+export function writeGroup(
+  idb: IDBDatabase,
+  durability: 'strict' | 'relaxed',
+  groups: readonly PreparedEntry[][],
+  cache: WriterCache | undefined,
+  stamp: { time: number; origin: string },
+): Promise<{ outcomes: Settle[]; cache: WriterCache; wrote: boolean } | { stale: true }> {
+  return new Promise((resolve, reject) => {
+    const tx = idb.transaction('events', 'readwrite', { durability })
+    const store = tx.objectStore('events')
+    const byStream = store.index('[stream+version]')
+    const state: LogState = { head: 0, versions: new Map(), byId: new Map() }
+    let outcomes: Settle[] = []
+    let valid = false
+    let wrote = false
+
+    tx.oncomplete = () => {
+      const versions =
+        valid && cache !== undefined && cache.versions.size < MAX_CACHED_STREAMS
+          ? cache.versions
+          : new Map<string, number>()
+      for (const [s, version] of state.versions) versions.set(s, version)
+      resolve({ outcomes, cache: { head: state.head, versions }, wrote })
+    }
+    let stale = false
+    tx.onabort = () => {
+      if (stale) resolve({ stale: true })
+      else reject(tx.error ?? new DOMException('the write transaction was aborted', 'AbortError'))
+    }
+    // A failed request aborts the transaction; `onabort` reports it. Stop it bubbling on.
+    tx.onerror = (e) => e.stopPropagation()
+
+    const fail = (err: unknown) => {
+      try {
+        tx.abort()
+      } catch {
+        // Already finished or aborting: onabort/oncomplete settles the promise.
+      }
+      reject(err instanceof Error ? err : new Error(String(err)))
+    }
+
+    /** Runs `then` once every request issued by `issue` has succeeded. */
+    const reads = (
+      issue: (track: <T>(req: IDBRequest<T>, use: (value: T) => void) => void) => void,
+      then: () => void,
+    ) => {
+      let pending = 0
+      const track = <T>(req: IDBRequest<T>, use: (value: T) => void) => {
+        pending += 1
+        req.onsuccess = () => {
+          try {
+            use(req.result)
+            if (--pending === 0) then()
+          } catch (err) {
+            fail(err)
+          }
+        }
+      }
+      issue(track)
+      if (pending === 0) then()
+    }
+
+    const readVersion = (track: <T>(req: IDBRequest<T>, use: (value: T) => void) => void, s: string) =>
+      track(byStream.openKeyCursor(streamRange(s), 'prev'), (cursor) => {
+        state.versions.set(s, cursor === null ? 0 : (cursor.key as [string, number])[1])
+      })
+
+    const streams = new Set(groups.flatMap((entries) => entries.map((e) => e.stream)))
+    const ids = groups.flatMap((entries) => entries.flatMap((e) => e.events.filter((x) => x.idGiven).map((x) => x.id)))
+
+    const write = (commit = true) => {
+      const rows: RecordedEvent[] = []
+      outcomes = groups.map((entries): Settle => {
+        const outcome = planCommit(state, entries, stamp)
+        if (outcome.kind === 'error') return { ok: false, error: outcome.error }
+        if (outcome.kind === 'write') rows.push(...outcome.records)
+        return { ok: true, result: outcome.result }
+      })
+      for (const row of rows) store.add(row)
+      wrote = rows.length > 0
+      if (commit) tx.commit()
+    }
+
+    try {
+      if (cache !== undefined && ids.length === 0 && [...streams].every((s) => cache.versions.has(s))) {
+        // Fast path, one round trip like a bare add: plan from the cache and write at once,
+        // but commit only if the head, read before the adds, proves the cache still exact.
+        // Otherwise abort (nothing is written) and the caller retries with fresh reads.
+        const expectedHead = cache.head
+        state.head = expectedHead
+        for (const s of streams) state.versions.set(s, cache.versions.get(s) ?? 0)
+        valid = true
+        const check = store.openKeyCursor(null, 'prev')
+        write(false)
+        check.onsuccess = () => {
+          if ((check.result?.key ?? 0) === expectedHead) tx.commit()
+          else {
+            stale = true
+            tx.abort()
+          }
+        }
+        return
+      }
+      reads(
+        (track) => {
+          track(store.openKeyCursor(null, 'prev'), (cursor) => {
+            state.head = cursor === null ? 0 : (cursor.key as number)
+          })
+          for (const s of streams) if (!(cache?.versions.has(s) ?? false)) readVersion(track, s)
+          const idIndex = store.index('id')
+          for (const id of ids) {
+            track(idIndex.get(id) as IDBRequest<RecordedEvent | undefined>, (row) => {
+              if (row !== undefined) state.byId.set(id, row)
+            })
+          }
+        },
+        () => {
+          valid = cache !== undefined && cache.head === state.head
+          const stale = [...streams].filter((s) => !state.versions.has(s))
+          if (valid) {
+            for (const s of stale) state.versions.set(s, cache?.versions.get(s) ?? 0)
+            write()
+          } else {
+            reads((track) => stale.forEach((s) => readVersion(track, s)), write)
+          }
+        },
+      )
+    } catch (err) {
+      fail(err)
+    }
+  })
+}
