@@ -2,8 +2,6 @@ import { css, html, LitElement, nothing } from 'lit'
 import { isBrookError, type EventStore, type RecordedEvent } from '@brook/core'
 
 const TAIL = 50
-// Until live subscriptions land, other tabs' appends are picked up by a cheap head() poll.
-const POLL_MS = 500
 
 /**
  * The demo page: append events to a stream, watch the log (head, stream versions, a live
@@ -39,49 +37,38 @@ export class DemoApp extends LitElement {
     this.problem = ''
     this.busy = false
   }
-  #timer: ReturnType<typeof setInterval> | undefined
-
-  override connectedCallback(): void {
-    super.connectedCallback()
-    this.#timer = setInterval(() => void this.refresh(), POLL_MS)
-  }
+  #unsubscribe: (() => Promise<void>) | undefined
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    clearInterval(this.#timer)
+    void this.#unsubscribe?.()
+    this.#unsubscribe = undefined
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.#follow()
   }
 
   protected override updated(changed: Map<string, unknown>): void {
-    if (changed.has('store') && this.store !== undefined) {
-      void this.refresh().then(() => {
-        document.body.dataset.ready = 'true'
-      })
-    }
+    if (changed.has('store')) this.#follow()
   }
 
-  #refreshing: Promise<void> = Promise.resolve()
-
-  /** Reads what was appended since the last refresh, by any tab. One refresh at a time. */
-  refresh(): Promise<void> {
-    this.#refreshing = this.#refreshing.then(() => this.#catchUp())
-    return this.#refreshing
-  }
-
-  async #catchUp(): Promise<void> {
+  /** Follows the log from the start: catch-up, then every append of every tab, live. */
+  #follow(): void {
     const store = this.store
-    if (store === undefined) return
-    const head = await store.head()
-    if (head === this.head) return
-    const fresh: RecordedEvent[] = []
-    const versions = new Map(this.versions)
-    for await (const e of store.read({ from: this.head + 1 })) {
-      fresh.push(e)
-      versions.set(e.stream, e.version)
-    }
-    this.tail = [...fresh.reverse(), ...this.tail].slice(0, TAIL)
-    this.versions = versions
-    this.head = this.tail[0]?.position ?? head
-    document.body.dataset.head = String(this.head)
+    if (store === undefined || this.#unsubscribe !== undefined || !this.isConnected) return
+    const ready = store.head().then((head) => {
+      if (head === 0) document.body.dataset.ready = 'true'
+      return head
+    })
+    this.#unsubscribe = store.subscribe({ from: 'start' }, async (e) => {
+      this.tail = [e, ...this.tail.slice(0, TAIL - 1)]
+      this.versions = new Map(this.versions).set(e.stream, e.version)
+      this.head = e.position
+      document.body.dataset.head = String(e.position)
+      if (e.position === (await ready)) document.body.dataset.ready = 'true'
+    })
   }
 
   async #append(count: number): Promise<void> {
@@ -112,7 +99,6 @@ export class DemoApp extends LitElement {
     } finally {
       this.busy = false
     }
-    await this.refresh()
   }
 
   override render() {
