@@ -26,12 +26,16 @@ export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
  * const page = await context.newPage()
  * ```
  */
-export async function launchFresh(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchFresh(
+  options: { backForwardCache?: boolean } = {},
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'brook-profile-'))
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: chromiumPath,
     headless: true,
     args: chromiumArgs,
+    // Playwright turns the back/forward cache off by default; bfcache tests need it.
+    ...(options.backForwardCache === true ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
   })
   return {
     context,

@@ -178,4 +178,55 @@ describe('live across tabs and workers (real Chromium)', () => {
     await waitFor(b, 'blind', 40)
     expect((await received(b, 'blind')).positions).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
   })
+
+  describe('leases (Web Locks) across tabs', () => {
+    const leaseState = (page: Page) => page.evaluate(() => document.body.dataset.lease ?? 'waiting')
+    const held = (page: Page) => page.waitForSelector('body[data-lease="held"]', { state: 'attached', timeout: 5_000 })
+    /** Waits until `page` sees a request for the lease queued behind the holder. */
+    const queued = (page: Page, name: string) =>
+      page.waitForFunction(
+        async (n) => ((await navigator.locks.query()).pending ?? []).some((l) => l.name === `brook:lease:${n}`),
+        name,
+        { polling: 20 },
+      )
+
+    it('one holder; handed over when the holder tab closes, then when it crashes', async () => {
+      const [a, b, c] = [await tab(), await tab(), await tab()]
+      await a.evaluate(() => window.fixture.lease('leader'))
+      await held(a)
+      await b.evaluate(() => window.fixture.lease('leader'))
+      await c.evaluate(() => window.fixture.lease('leader'))
+      await queued(a, 'leader')
+      expect([await leaseState(b), await leaseState(c)]).toEqual(['waiting', 'waiting'])
+      await a.close({ runBeforeUnload: false })
+      await held(b)
+      expect(await leaseState(c)).toBe('waiting')
+      const cdp = await context.newCDPSession(b)
+      void cdp.send('Page.crash').catch(() => {}) // never resolves: the renderer is gone
+      await held(c)
+    })
+
+    it('a holder that goes into the back/forward cache hands over instead of starving the others', async () => {
+      await closeBrowser()
+      ;({ context, close: closeBrowser } = await launchFresh({ backForwardCache: true }))
+      const [a, b] = [await tab(), await tab()]
+      await a.evaluate(() => {
+        window.addEventListener('pageshow', (e) => {
+          if (e.persisted) document.body.dataset.restored = 'true'
+        })
+        window.fixture.lease('bf')
+      })
+      await held(a)
+      await b.evaluate(() => window.fixture.lease('bf'))
+      await queued(b, 'bf')
+      // Another origin (same server, other host name): the page leaves for the bfcache.
+      await a.goto(fixture.url.replace('127.0.0.1', 'localhost'))
+      await held(b)
+      await a.goBack({ waitUntil: 'commit' }) // a bfcache restore fires no load event
+      await a.waitForSelector('body[data-restored="true"]', { state: 'attached' })
+      // Restored, it queues again rather than assuming it still leads.
+      expect(await leaseState(a)).toBe('lost')
+      await queued(b, 'bf')
+    })
+  })
 })

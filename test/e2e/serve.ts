@@ -17,7 +17,8 @@ export async function serveFixture(): Promise<{ url: string; origin: string; clo
     root: fileURLToPath(new URL('./fixture', import.meta.url)),
     logLevel: 'warn',
     resolve: { conditions: ['@brook/source', ...defaultClientConditions] },
-    server: { host: '127.0.0.1', port: 0, strictPort: false },
+    // No HMR client: its WebSocket would keep pages out of the back/forward cache.
+    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, ws: false },
   })
   await server.listen()
   const url = server.resolvedUrls?.local[0]
