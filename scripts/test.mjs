@@ -9,7 +9,15 @@ const results = '.test-results'
 rmSync(results, { recursive: true, force: true })
 mkdirSync(results, { recursive: true })
 
-const projects = ['packages/core', 'packages/bus', 'packages/idb', 'packages/testing', 'demo', 'test']
+const projects = [
+  'packages/core',
+  'packages/bus',
+  'packages/idb',
+  'packages/worker',
+  'packages/testing',
+  'demo',
+  'test',
+]
 const checks = [
   ['format', 'prettier', ['--check', '.']],
   ['lint', 'eslint', ['.']],

@@ -5,7 +5,8 @@
 import { newEventId } from '@brook/core'
 import type { Appender } from './appender.ts'
 import { deleteBrookDatabase, openBrookAppender } from './brook-store.ts'
-import type { AppendSpec, Measurement, PageInfo, ReadSpec } from './cases.ts'
+import type { AppendSpec, LatencySpec, Measurement, PageInfo, ReadSpec, SeenSample, SentSample } from './cases.ts'
+import * as latency from './latency.ts'
 import { EVENT_BYTES, makeData, makeDataset } from './payload.ts'
 import { deleteRawDatabase, makeRow, openRawAppender } from './raw-store.ts'
 import { prefill, readLog } from './read-log.ts'
@@ -20,6 +21,20 @@ export interface BenchApi {
   read(spec: ReadSpec): Promise<Measurement>
   /** Deletes a log made by `prefill`. */
   drop(name: string): Promise<void>
+  /** Latency between two tabs (see latency.ts): the driver calls these on tab B... */
+  latencyListen(spec: LatencySpec): Promise<void>
+  latencyCollect(): Promise<SeenSample[]>
+  /** ...and these on tab A. */
+  latencySend(spec: LatencySpec): Promise<SentSample[]>
+  latencyDrop(name: string): Promise<void>
+  /** Whether this tab counts as visible and focused, and how late (ms) a 10 ms timer fires at worst. */
+  tabState(): Promise<TabState>
+}
+
+export interface TabState {
+  visibility: DocumentVisibilityState
+  focused: boolean
+  timerLateMs: number
 }
 
 declare global {
@@ -59,4 +74,19 @@ window.brookBench = {
   },
   read: (spec) => readLog(spec.impl, spec.name),
   drop: (name) => deleteBrookDatabase(name),
+  latencyListen: latency.listen,
+  latencyCollect: latency.collect,
+  latencySend: latency.send,
+  latencyDrop: latency.drop,
+  async tabState() {
+    // A throttled (background) tab runs timers late, aligned to 1 s wake-ups. 10 ms timers,
+    // not 0 ms ones: a chain of those is clamped to 4 ms even in the foreground.
+    const lates: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      lates.push(performance.now() - start - 10)
+    }
+    return { visibility: document.visibilityState, focused: document.hasFocus(), timerLateMs: Math.max(...lates) }
+  },
 }

@@ -14,8 +14,9 @@ const CHROMIUM_ARGS = [
 ]
 
 /**
- * Starts the page and returns `{ page, chromiumVersion, close }`. `page` has
- * `window.brookBench` ready.
+ * Starts the page and returns `{ page, openTab, chromiumVersion, close }`. `page` has
+ * `window.brookBench` ready; `openTab()` opens one more tab of it in the same browser
+ * context (same origin, so the same IndexedDB and BroadcastChannels).
  */
 export async function openBenchPage() {
   const server = await createServer({
@@ -41,16 +42,21 @@ export async function openBenchPage() {
     await server.close()
   }
   try {
-    const page = await browser.newPage()
-    page.on('pageerror', (err) => console.error(`[page error] ${err.message}`))
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') console.error(`[page ${msg.type()}] ${msg.text()}`)
-    })
-    // A background tab is throttled; the bench must run in the foreground one.
-    await page.bringToFront()
-    await page.goto(`http://127.0.0.1:${address.port}/`)
-    await page.waitForFunction(() => window.brookBench !== undefined, undefined, { timeout: 60_000 })
-    return { page, chromiumVersion: browser.version(), close }
+    const context = await browser.newContext()
+    const openTab = async () => {
+      const page = await context.newPage()
+      page.on('pageerror', (err) => console.error(`[page error] ${err.message}`))
+      page.on('console', (msg) => {
+        if (msg.type() === 'error' || msg.type() === 'warning') console.error(`[page ${msg.type()}] ${msg.text()}`)
+      })
+      // A background tab is throttled; the bench must run in the foreground one.
+      await page.bringToFront()
+      await page.goto(`http://127.0.0.1:${address.port}/`)
+      await page.waitForFunction(() => window.brookBench !== undefined, undefined, { timeout: 60_000 })
+      return page
+    }
+    const page = await openTab()
+    return { page, openTab, chromiumVersion: browser.version(), close }
   } catch (err) {
     await close()
     throw err

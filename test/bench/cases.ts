@@ -23,13 +23,60 @@ export interface AppendSpec {
   capMs: number
 }
 
-/** How a log is read back. */
-export type ReadImpl = 'brook' | 'raw-getall' | 'raw-cursor'
+/**
+ * How a log is read back: Brook's `read()`, raw getAll pages, a raw cursor, or a Brook
+ * subscription from `'start'` (catch-up: timed until the log's last event was delivered).
+ */
+export type ReadImpl = 'brook' | 'raw-getall' | 'raw-cursor' | 'brook-subscribe'
 
 export interface ReadSpec {
   impl: ReadImpl
   /** A log filled by `prefill`. */
   name: string
+}
+
+/**
+ * The path an event takes from tab A to tab B in the latency cases:
+ * - `brook`: `append` in A, `subscribe({ from: 'end' })` handler in B.
+ * - `floor`: the least any store can do: a one-event strict readwrite transaction in A,
+ *   committed; then a BroadcastChannel message A->B; then a `get` of that key in B.
+ * - `bc`: the BroadcastChannel message alone.
+ */
+export type LatencyPath = 'brook' | 'floor' | 'bc'
+
+export interface LatencySpec {
+  path: LatencyPath
+  /** Store name (Brook: `brook:name`, floor: `raw:name`), shared by both tabs. */
+  name: string
+  /** Events to send, one at a time: each waits until tab B saw the previous one. */
+  events: number
+}
+
+/**
+ * Tab A's side of one event. Times are `performance.timeOrigin + performance.now()`, ms,
+ * comparable between the two tabs.
+ */
+export interface SentSample {
+  seq: number
+  sentAt: number
+  /** The write was done: Brook's `append` resolved, the raw transaction completed, the message posted. */
+  writtenAt: number
+  /** Tab B's acknowledgement came back (one BroadcastChannel hop after `seenAt`). */
+  ackedAt: number
+}
+
+/** Tab B's side of one event. */
+export interface SeenSample {
+  seq: number
+  /** As carried in the event (Brook: in `data`; floor and bc: in the message). */
+  sentAt: number
+  /** The handler ran (Brook), the `get` succeeded (floor), the message arrived (bc). */
+  seenAt: number
+  /**
+   * When the notice reached tab B: Brook's head notice (heard on its channel), the floor's
+   * message. Absent for bc, and for a Brook event no notice announced (found by a poll).
+   */
+  noticedAt?: number
 }
 
 /** One timed run. */

@@ -1,9 +1,10 @@
 // What the benchmark runs, how much of it, and which figures it compares against which.
 
 /**
- * Event counts per case. `full` takes about 2 minutes on 2 cores (a fifth of it filling
+ * Event counts per case. `full` takes about 2.5 minutes on 2 cores (a sixth of it filling
  * the read log); `quick` is a smoke run. Samples on a VM wander by +-25%, so a full run
- * takes the median of several short rounds rather than one long one.
+ * takes the median of several short rounds rather than one long one. The latency cases
+ * pool `latencyEvents` per path over `latencyRounds` rounds (percentiles need every sample).
  */
 export const PROFILES = {
   full: {
@@ -12,6 +13,8 @@ export const PROFILES = {
     readLog: 100_000,
     readRounds: 3,
     capMs: 15_000,
+    latencyEvents: 1000,
+    latencyRounds: 4,
   },
   quick: {
     rounds: 1,
@@ -19,11 +22,16 @@ export const PROFILES = {
     readLog: 5000,
     readRounds: 1,
     capMs: 3000,
+    latencyEvents: 100,
+    latencyRounds: 1,
   },
 }
 
 /** One small pass of every case first: JIT, Vite's module graph and IndexedDB's backend warm up. */
 export const WARMUP_COUNTS = { single: 20, concurrent: 200, batch100: 500, batch1000: 1000 }
+
+/** Events per latency path sent first and dropped (the same warm-up, for the two tabs). */
+export const LATENCY_WARMUP = 30
 
 export const DURABILITIES = ['strict', 'relaxed']
 
@@ -39,6 +47,7 @@ export const READERS = [
   { key: 'raw-getall', impl: 'raw', label: 'raw getAll, pages of 1,000' },
   { key: 'brook', impl: 'brook', label: 'Brook read()' },
   { key: 'raw-cursor', impl: 'raw', label: 'raw cursor, one transaction' },
+  { key: 'brook-subscribe', impl: 'brook', label: "Brook subscribe({ from: 'start' })" },
 ]
 
 /**
@@ -60,7 +69,50 @@ export const COMPARISONS = [
  */
 export const RAW_CEILINGS = [{ numerator: 'batch100', denominator: 'single' }]
 
-export const READ_COMPARISON = { brook: 'brook', raw: 'raw-getall', target: 0.8 }
+/** Reads, as COMPARISONS: Brook's rate over a raw reader's over the same log. */
+export const READ_COMPARISONS = [
+  { label: 'Brook read() / raw getAll pages', brook: 'brook', raw: 'raw-getall', target: 0.8 },
+  { label: 'Brook subscribe() catch-up / raw getAll pages', brook: 'brook-subscribe', raw: 'raw-getall' },
+  { label: 'Brook subscribe() catch-up / raw cursor', brook: 'brook-subscribe', raw: 'raw-cursor' },
+]
+
+/**
+ * The ways an event goes from tab A to tab B (the page's `LatencyPath`, see cases.ts), with
+ * the parts of each timed on the way (keys of a sample, see latencyRun in run.mjs). The
+ * notice splits a latency in two; `write` is timed in A alone (Brook posts its notice
+ * before append() resolves, so it is no part of the sum).
+ */
+export const LATENCY_PATHS = [
+  {
+    key: 'brook',
+    label: 'Brook: append() in A -> subscribe() handler in B',
+    parts: [
+      { key: 'noticed', label: 'of which until the head notice reached B' },
+      { key: 'afterNotice', label: 'of which from the notice to the handler in B' },
+      { key: 'write', label: 'append() in A, until it resolved' },
+    ],
+  },
+  {
+    key: 'floor',
+    label: 'floor: raw strict write in A -> BroadcastChannel -> raw get in B',
+    parts: [
+      { key: 'noticed', label: 'of which until the notice reached B' },
+      { key: 'afterNotice', label: "of which from the notice to the get's success in B" },
+      { key: 'write', label: 'the write in A, until complete' },
+    ],
+  },
+  {
+    key: 'bc',
+    label: 'raw BroadcastChannel message A -> B',
+    parts: [{ key: 'halfRoundTrip', label: 'round trip A -> B -> A, halved (clock check)' }],
+  },
+]
+
+/** Brook's latency over the floor's, at a percentile: at most `target` (from the brief). */
+export const LATENCY_TARGETS = [
+  { percentile: 50, target: 1.5 },
+  { percentile: 99, target: 3 },
+]
 
 /** The key of an append case in results: `impl:workload:durability`. */
 export const appendKey = (impl, workload, durability) => `${impl}:${workload}:${durability}`

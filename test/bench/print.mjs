@@ -1,5 +1,5 @@
 // The console report of a run (see run.mjs for the shape of `results`).
-import { formatBytes, formatKiB, formatRate, formatRatio, table } from './report.mjs'
+import { formatBytes, formatKiB, formatMs, formatRate, formatRatio, table } from './report.mjs'
 
 export function printReport(results) {
   const { machine, event, settings } = results
@@ -66,7 +66,52 @@ export function printReport(results) {
     ),
   )
 
+  printLatency(results.latency)
   printSizes(results.sizes)
+}
+
+function printLatency(latency) {
+  const { events, rounds, tabs } = latency
+  const pooled = rounds === 1 ? '1 round' : `${rounds} rounds pooled`
+  console.log(
+    `\nWrite-to-visible latency between two tabs, ms (${events.toLocaleString('en-US')} events per path, ${pooled}; ` +
+      'each event starts once tab B saw the one before)',
+  )
+  console.log(
+    table(
+      ['path', 'p50', 'p99', 'min', 'max'],
+      latency.paths.flatMap((p) => [
+        [p.label, formatMs(p.p50), formatMs(p.p99), formatMs(p.min), formatMs(p.max)],
+        ...p.parts.map((part) => [
+          `  ${part.label}`,
+          formatMs(part.p50),
+          formatMs(part.p99),
+          formatMs(part.min),
+          formatMs(part.max),
+        ]),
+      ]),
+      [1, 2, 3, 4],
+    ),
+  )
+  const tab = (t) =>
+    `${t.visibility}${t.focused ? ', focused' : ''}, 10 ms timer up to ${formatMs(t.timerLateMs)} ms late`
+  console.log(`tabs:     A ${tab(tabs.a)}; B ${tab(tabs.b)}`)
+
+  console.log('\nBrook / floor latency; targets from the project brief')
+  console.log(
+    table(
+      ['percentile', 'Brook', 'floor', 'ratio', 'target', ''],
+      latency.comparisons.map((c) => [
+        `p${c.percentile}`,
+        `${formatMs(c.brook)} ms`,
+        `${formatMs(c.floor)} ms`,
+        formatRatio(c.ratio),
+        `<= ${c.target}x`,
+        c.verdict,
+      ]),
+      [1, 2, 3],
+    ),
+  )
 }
 
 function printSizes(sizes) {

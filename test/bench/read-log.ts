@@ -39,6 +39,28 @@ export async function readLog(impl: ReadImpl, name: string): Promise<Measurement
       await store.close()
     }
   }
+  if (impl === 'brook-subscribe') {
+    const store = await openBrook(name, 'strict')
+    // The last position, read before the clock starts: the subscription is timed until it
+    // delivered that event (then it would wait, live, for more).
+    const last = await store.head()
+    let stop: (() => Promise<void>) | undefined
+    try {
+      return await timed(
+        () =>
+          new Promise<number>((resolve, reject) => {
+            let n = 0
+            stop = store.subscribe({ from: 'start', onError: reject }, (event) => {
+              n += 1
+              if (event.position === last) resolve(n)
+            })
+          }),
+      )
+    } finally {
+      await stop?.()
+      await store.close()
+    }
+  }
   const db = await openExisting(brookName(name))
   try {
     return await timed(() => (impl === 'raw-getall' ? readPages(db) : readCursor(db)))

@@ -6,6 +6,8 @@ export const formatRate = (eventsPerSec) => integer.format(eventsPerSec)
 export const formatBytes = (bytes) => `${integer.format(bytes)} B`
 export const formatKiB = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`
 export const formatRatio = (ratio) => `${ratio.toFixed(2)}x`
+// Pages that are not cross-origin isolated get performance.now() in 0.1 ms steps.
+export const formatMs = (ms) => (Number.isFinite(ms) ? ms.toFixed(1) : '—')
 
 /** Renders rows (arrays of strings) under headers; columns listed in `right` are right-aligned. */
 export function table(headers, rows, right = []) {
@@ -24,6 +26,29 @@ export function summarise(samples) {
   const mid = Math.floor(rates.length / 2)
   const median = rates.length % 2 === 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2
   return { median, min: rates[0], max: rates[rates.length - 1] }
+}
+
+/** The `p`th percentile (nearest rank) of `values`; NaN when there are none. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b)
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]
+}
+
+/** Summarises latencies (ms): p50, p99 and the extremes. */
+export function summariseLatency(values) {
+  return {
+    count: values.length,
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    min: percentile(values, 0),
+    max: percentile(values, 100),
+  }
+}
+
+/** Brook/floor latency against its target, which is a ceiling: `meets` or `below`. */
+export function verdictAtMost(ratio, target) {
+  return ratio <= target ? 'meets' : 'below'
 }
 
 /** Brook/raw against its target: `meets`, `below`, or `—` when there is none. */

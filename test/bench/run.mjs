@@ -10,15 +10,18 @@ import {
   appendKey,
   COMPARISONS,
   DURABILITIES,
+  LATENCY_PATHS,
+  LATENCY_TARGETS,
+  LATENCY_WARMUP,
   PROFILES,
   RAW_CEILINGS,
-  READ_COMPARISON,
+  READ_COMPARISONS,
   READERS,
   WARMUP_COUNTS,
   WORKLOADS,
 } from './plan.mjs'
 import { printReport } from './print.mjs'
-import { summarise, verdict } from './report.mjs'
+import { formatMs, percentile, summarise, summariseLatency, verdict, verdictAtMost } from './report.mjs'
 import { measureSizes } from './sizes.mjs'
 
 const benchDir = import.meta.dirname
@@ -41,13 +44,18 @@ if (!quick) {
 
 const appendSamples = new Map()
 const readSamples = new Map()
-const { page, chromiumVersion, close } = await openBenchPage()
+const latencySamples = new Map()
+let tabs
+const { page, openTab, chromiumVersion, close } = await openBenchPage()
 let info
 try {
   info = await page.evaluate(() => window.brookBench.info())
   console.log('warm-up...')
   await appendRound(WARMUP_COUNTS, 0, undefined)
   for (let round = 0; round < profile.rounds; round++) await appendRound(profile.counts, round, appendSamples)
+  // Before the read cases, as a precaution: filling and deleting their log is the run's
+  // heaviest storage work, and any aftermath (compaction) would fall on one latency path.
+  await latencyRounds()
   await readRounds()
 } finally {
   await close()
@@ -84,7 +92,7 @@ async function readRounds() {
     // One unmeasured pass: the first read after a large fill pays for compaction and cold caches.
     await page.evaluate((s) => window.brookBench.read(s), { impl: 'raw-getall', name })
     for (let round = 0; round < profile.readRounds; round++) {
-      const order = round % 2 === 0 ? READERS : [READERS[1], READERS[0], ...READERS.slice(2)]
+      const order = round % 2 === 0 ? READERS : [...READERS].reverse()
       for (const reader of order) {
         const m = await page.evaluate((s) => window.brookBench.read(s), { impl: reader.key, name })
         if (m.events !== profile.readLog) {
@@ -97,6 +105,72 @@ async function readRounds() {
   } finally {
     await page.evaluate((n) => window.brookBench.drop(n), name)
   }
+}
+
+/**
+ * Write-to-visible latency: a second tab (B) of the page in the same browser context, so
+ * the same origin, IndexedDB and BroadcastChannels; the first tab (A) writes. Each path runs
+ * `latencyRounds` times, the order flipping each round, and the samples are pooled.
+ */
+async function latencyRounds() {
+  console.log('opening a second tab for the latency cases...')
+  const tabB = await openTab()
+  const name = `bench-latency-${Date.now().toString(36)}`
+  const perRound = Math.round(profile.latencyEvents / profile.latencyRounds)
+  try {
+    // Headless Chromium reports both tabs visible and focused whichever is in front, and
+    // Playwright launches it with background throttling off: measured both ways round, the
+    // same figures. The receiving tab goes to the front anyway, and the state is recorded.
+    await tabB.bringToFront()
+    tabs = {
+      a: await page.evaluate(() => window.brookBench.tabState()),
+      b: await tabB.evaluate(() => window.brookBench.tabState()),
+    }
+    for (const path of LATENCY_PATHS) await latencyRun(tabB, path.key, name, LATENCY_WARMUP)
+    for (let round = 0; round < profile.latencyRounds; round++) {
+      const order = round % 2 === 0 ? LATENCY_PATHS : [...LATENCY_PATHS].reverse()
+      for (const path of order) {
+        const samples = await latencyRun(tabB, path.key, name, perRound)
+        latencySamples.set(path.key, [...(latencySamples.get(path.key) ?? []), ...samples])
+        const ms = samples.map((s) => s.latencyMs)
+        const step = `latency ${round + 1}/${profile.latencyRounds}`
+        const figures = `p50 ${formatMs(percentile(ms, 50))} ms, p99 ${formatMs(percentile(ms, 99))} ms`
+        console.log(`  ${step.padEnd(11)} ${''.padEnd(7)} ${path.key.padEnd(5)} ${samples.length} events, ${figures}`)
+      }
+    }
+  } finally {
+    await page.bringToFront()
+    await tabB.close()
+    await page.evaluate((n) => window.brookBench.latencyDrop(n), name)
+  }
+}
+
+/** Sends `events` events from tab A to tab B on one path; returns one sample per event. */
+async function latencyRun(tabB, path, name, events) {
+  const spec = { path, name, events }
+  await tabB.evaluate((s) => window.brookBench.latencyListen(s), spec)
+  let sent, seen
+  try {
+    sent = await page.evaluate((s) => window.brookBench.latencySend(s), spec)
+  } finally {
+    // Also after a failure: the listener must let go of the database.
+    seen = await tabB.evaluate(() => window.brookBench.latencyCollect())
+  }
+  if (seen.length !== sent.length)
+    throw new Error(`${path}: tab A sent ${sent.length} events, tab B saw ${seen.length}`)
+  const round3 = (ms) => Math.round(ms * 1000) / 1000
+  return sent.map((a, i) => {
+    const b = seen[i]
+    if (b.seq !== a.seq) throw new Error(`${path}: tab B saw event ${b.seq} where ${a.seq} was due`)
+    return {
+      latencyMs: round3(b.seenAt - b.sentAt),
+      write: round3(a.writtenAt - a.sentAt),
+      ...(b.noticedAt === undefined
+        ? {}
+        : { noticed: round3(b.noticedAt - b.sentAt), afterNotice: round3(b.seenAt - b.noticedAt) }),
+      halfRoundTrip: round3((a.ackedAt - a.sentAt) / 2),
+    }
+  })
 }
 
 function push(map, key, m) {
@@ -169,14 +243,36 @@ const comparisons = [
       ),
     ),
   ),
-  compare(
-    'Brook read() / raw getAll pages',
-    '',
-    rateOf(read, READ_COMPARISON.brook),
-    rateOf(read, READ_COMPARISON.raw),
-    READ_COMPARISON.target,
-  ),
+  ...READ_COMPARISONS.map((c) => compare(c.label, '', rateOf(read, c.brook), rateOf(read, c.raw), c.target)),
 ]
+
+const latencyOf = (path, part = 'latencyMs') =>
+  (latencySamples.get(path) ?? []).map((s) => s[part]).filter((ms) => ms !== undefined)
+const latency = {
+  events: profile.latencyEvents,
+  rounds: profile.latencyRounds,
+  method:
+    'tab A starts each event once tab B acknowledged the previous one (one in flight); both stamp ' +
+    'performance.timeOrigin + performance.now(); latency = seen in B - started in A',
+  tabs,
+  paths: LATENCY_PATHS.map((p) => ({
+    key: p.key,
+    label: p.label,
+    ...summariseLatency(latencyOf(p.key)),
+    parts: p.parts.map((part) => ({
+      key: part.key,
+      label: part.label,
+      ...summariseLatency(latencyOf(p.key, part.key)),
+    })),
+    samples: latencySamples.get(p.key) ?? [],
+  })),
+  comparisons: LATENCY_TARGETS.map((t) => {
+    const brook = percentile(latencyOf('brook'), t.percentile)
+    const floor = percentile(latencyOf('floor'), t.percentile)
+    const ratio = brook / floor
+    return { percentile: t.percentile, brook, floor, ratio, target: t.target, verdict: verdictAtMost(ratio, t.target) }
+  }),
+}
 
 const results = {
   startedAt: startedAt.toISOString(),
@@ -189,6 +285,7 @@ const results = {
   read,
   comparisons,
   ceilings,
+  latency,
   sizes,
 }
 

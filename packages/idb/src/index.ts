@@ -1,3 +1,6 @@
 export { openEventStore } from './store.ts'
 export type { OpenEventStoreOptions } from './store.ts'
 export { SCHEMA_VERSION } from './database.ts'
+export { openConsumerStorage } from './consumer-storage.ts'
+export type { ConsumerStorage, ParkRequest, StateChanges } from './consumer-storage.ts'
+export type { CheckpointRow, ParkedRow, StateRow } from './database.ts'

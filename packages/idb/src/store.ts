@@ -1,7 +1,6 @@
 import * as v from 'valibot'
 import Dexie from 'dexie'
 import {
-  BrookError,
   Limits,
   newEventId,
   parse,
@@ -22,7 +21,7 @@ import {
   type RecordedEvent,
 } from '@brook/core'
 import { createBus } from '@brook/bus'
-import { BrookDatabase, loadOrigin, SCHEMA_VERSION, toBrookError } from './database.ts'
+import { loadOrigin, openDatabase, toBrookError } from './database.ts'
 import { createGroupCommit, lastVersion } from './group-commit.ts'
 
 export interface OpenEventStoreOptions {
@@ -78,20 +77,8 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
   const opts = parse(OptionsSchema, options, 'options')
   const maxEventBytes = opts.maxEventBytes ?? Limits.maxEventBytes
   const now = opts.now ?? Date.now
-  const db = new BrookDatabase(storeName, opts.durability ?? 'strict')
-
-  let closedBecause: string | undefined
-  // Another tab wants a newer schema: step aside at once so it never deadlocks on us.
-  db.on('versionchange', () => {
-    closedBecause = 'another tab opened a newer version of this database: reload this page'
-    db.close()
-  })
-  // Fired when the browser drops the connection (site data cleared, storage evicted).
-  db.on('close', () => {
-    closedBecause ??= 'the browser closed the database connection'
-  })
-
-  await openWithTimeout(db, opts.openTimeoutMs ?? 3000)
+  const connection = await openDatabase(storeName, opts.durability ?? 'strict', opts.openTimeoutMs ?? 3000)
+  const { db } = connection
   let origin: string
   try {
     origin = opts.origin ?? (await loadOrigin(db))
@@ -115,13 +102,7 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
   )
   const pollMs = opts.pollMs ?? 1000
 
-  const ensureOpen = () => {
-    if (closedBecause !== undefined) {
-      throw BrookError.create('STORE_CLOSED', `store ${storeName} is closed: ${closedBecause}`, {
-        reason: closedBecause,
-      })
-    }
-  }
+  const ensureOpen = () => connection.ensureOpen(`store ${storeName}`)
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     ensureOpen()
     try {
@@ -186,8 +167,8 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
       return startSubscription(source, subscribeOptions, handler)
     },
     async close() {
-      if (closedBecause !== undefined) return
-      closedBecause = 'close() was called'
+      if (connection.closedBecause() !== undefined) return
+      connection.markClosed('close() was called')
       await writer.idle()
       bus.close()
       db.close()
@@ -221,44 +202,5 @@ async function* pages(
     const last = page[page.length - 1]
     if (page.length < count || last === undefined) return
     from = key(last) + (forward ? 1 : -1)
-  }
-}
-
-async function openWithTimeout(db: BrookDatabase, timeoutMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  let blocked = false
-  db.on('blocked', () => {
-    blocked = true
-  })
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = blocked
-        ? `an older version of this database is still open in another tab or worker that does not close it`
-        : `opening did not complete within ${timeoutMs} ms (another tab may be frozen while holding it)`
-      db.close()
-      reject(BrookError.create('UPGRADE_BLOCKED', `cannot open ${db.name}: ${reason}`, { reason }))
-    }, timeoutMs)
-  })
-  try {
-    await refuseNewerSchema(db.name)
-    await Promise.race([db.open(), timeout])
-  } catch (err) {
-    throw toBrookError(err)
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/**
- * Old code must not run against a layout it does not know. Dexie would open a newer
- * database anyway (and even "patch" indexes it misses into it), so look at the installed
- * version first, without opening a connection.
- */
-async function refuseNewerSchema(name: string): Promise<void> {
-  const installed = (await indexedDB.databases()).find((d) => d.name === name)?.version ?? 0
-  // Dexie stores version n as native version n * 10.
-  if (installed > SCHEMA_VERSION * 10) {
-    const reason = `the database has schema ${installed / 10}, this code knows ${SCHEMA_VERSION}: update the app`
-    throw BrookError.create('APP_OUTDATED', `cannot open ${name}: ${reason}`, { reason })
   }
 }

@@ -1,0 +1,165 @@
+import { BrookError, toPlainJson, type BrookErrorData, type JsonValue, type RecordedEvent } from '@brook/core'
+import { openDatabase, toBrookError, type Connection, type ParkedRow, type StateRow } from './database.ts'
+
+/** A change to one key of a consumer's state: a value, or `undefined` to delete it. */
+export type StateChanges = ReadonlyMap<string, JsonValue | undefined>
+
+/** An event to park in the same commit, with the error that made the consumer give up. */
+export interface ParkRequest {
+  event: RecordedEvent
+  error: BrookErrorData
+  attempts: number
+}
+
+/**
+ * The durable side of one consumer (or one partition of a group) in a store's database:
+ * its checkpoint, its state and its parked events.
+ */
+export interface ConsumerStorage {
+  readonly consumer: string
+  /** The last position handled (0 before the first batch). */
+  checkpoint(): Promise<number>
+  /** Reads state keys; absent keys are missing from the map. */
+  read(keys: readonly string[]): Promise<Map<string, JsonValue>>
+  /** Every state key and value, in key order. */
+  readAll(): Promise<Map<string, JsonValue>>
+  /**
+   * One readwrite transaction: if the checkpoint is still `expected` (else `CONCURRENCY`:
+   * another instance moved it; nothing is written), apply `changes`, park `parked`, and
+   * set the checkpoint to `next`, and drop the parked rows at `unpark` (replayed). This is
+   * what makes effects through state exactly-once.
+   */
+  commit(
+    expected: number,
+    next: number,
+    changes: StateChanges,
+    parked?: readonly ParkRequest[],
+    unpark?: readonly number[],
+  ): Promise<void>
+  parked(): Promise<ParkedRow[]>
+  /** Removes parked events (after replaying them, or to give up on them). */
+  unpark(positions: readonly number[]): Promise<void>
+  /** Moves the checkpoint to `position - 1`; with `clearState`, drops the state too. */
+  reset(position: number, clearState: boolean): Promise<void>
+  close(): void
+}
+
+/**
+ * Opens the consumer storage of `consumer` in store `storeName`'s database (its own
+ * connection, with the same upgrade and close handling as the store).
+ *
+ * @example
+ * ```ts
+ * const storage = await openConsumerStorage('shop', 'totals')
+ * const from = (await storage.checkpoint()) + 1
+ * ```
+ */
+export async function openConsumerStorage(
+  storeName: string,
+  consumer: string,
+  options: { durability?: 'strict' | 'relaxed'; openTimeoutMs?: number } = {},
+): Promise<ConsumerStorage> {
+  const durability = options.durability ?? 'strict'
+  const connection: Connection = await openDatabase(storeName, durability, options.openTimeoutMs ?? 3000)
+  const { db } = connection
+  const what = `consumer ${consumer}`
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    connection.ensureOpen(what)
+    try {
+      return await work()
+    } catch (err) {
+      connection.ensureOpen(what)
+      throw toBrookError(err)
+    }
+  }
+  const range = (store: 'consumerState' | 'parked') =>
+    db[store]
+      .where(store === 'parked' ? '[consumer+position]' : '[consumer+key]')
+      .between([consumer, -Infinity], [consumer, []])
+
+  return {
+    consumer,
+    checkpoint: () => guard(async () => (await db.checkpoints.get(consumer))?.position ?? 0),
+    read: (keys) =>
+      guard(async () => {
+        const rows = await db.consumerState.bulkGet(keys.map((k) => [consumer, k] as [string, string]))
+        return new Map(rows.filter((r): r is StateRow => r !== undefined).map((r) => [r.key, r.value]))
+      }),
+    readAll: () =>
+      guard(async () => new Map(((await range('consumerState').toArray()) as StateRow[]).map((r) => [r.key, r.value]))),
+    commit: (expected, next, changes, parked = [], unpark = []) =>
+      guard(() => commitBatch(db.backendDB(), durability, consumer, expected, next, changes, parked, unpark)),
+    parked: () => guard(async () => (await range('parked').toArray()) as ParkedRow[]),
+    unpark: (positions) => guard(() => db.parked.bulkDelete(positions.map((p) => [consumer, p] as [string, number]))),
+    reset: (position, clearState) =>
+      guard(() =>
+        db.transaction('rw', [db.checkpoints, db.consumerState], async () => {
+          if (clearState) await range('consumerState').delete()
+          await db.checkpoints.put({ consumer, position: Math.max(0, position - 1), updatedAt: Date.now() })
+        }),
+      ),
+    close() {
+      connection.markClosed('close() was called')
+      db.close()
+    },
+  }
+}
+
+// Native transaction, committed explicitly: state, parked rows and checkpoint together.
+// Nothing app-defined runs inside it (the handler ran before, against a buffer), so it
+// cannot be kept open or committed early by an `await` (RELIABILITY.md §2, E4).
+function commitBatch(
+  idb: IDBDatabase,
+  durability: 'strict' | 'relaxed',
+  consumer: string,
+  expected: number,
+  next: number,
+  changes: StateChanges,
+  parked: readonly ParkRequest[],
+  unpark: readonly number[],
+): Promise<void> {
+  const rows = [...changes].map(([key, value]) => ({
+    key,
+    value: value === undefined ? undefined : toPlainJson(value, `state.${key}`),
+  }))
+  return new Promise((resolve, reject) => {
+    const tx = idb.transaction(['checkpoints', 'consumerState', 'parked'], 'readwrite', { durability })
+    let refused: BrookError | undefined
+    tx.oncomplete = () => resolve()
+    tx.onabort = () => reject(refused ?? tx.error ?? new DOMException('the consumer commit was aborted', 'AbortError'))
+    tx.onerror = (e) => e.stopPropagation()
+    const checkpoints = tx.objectStore('checkpoints')
+    const read = checkpoints.get(consumer)
+    read.onsuccess = () => {
+      const actual = (read.result as { position?: number } | undefined)?.position ?? 0
+      if (actual !== expected) {
+        refused = BrookError.create(
+          'CONCURRENCY',
+          `consumer ${consumer} is at ${actual}, expected ${expected}: another instance moved it`,
+          { stream: `$consumer:${consumer}`, expected, actual },
+        )
+        tx.abort()
+        return
+      }
+      const state = tx.objectStore('consumerState')
+      for (const { key, value } of rows) {
+        if (value === undefined) state.delete([consumer, key])
+        else state.put({ consumer, key, value })
+      }
+      const parkedStore = tx.objectStore('parked')
+      for (const p of parked) {
+        parkedStore.put({
+          consumer,
+          position: p.event.position,
+          event: p.event,
+          error: p.error,
+          attempts: p.attempts,
+          parkedAt: Date.now(),
+        })
+      }
+      for (const position of unpark) parkedStore.delete([consumer, position])
+      checkpoints.put({ consumer, position: next, updatedAt: Date.now() })
+      tx.commit()
+    }
+  })
+}

@@ -1,0 +1,234 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { launchFresh, waitReady } from './browser.ts'
+import { serveFixture } from './serve.ts'
+
+interface Totals {
+  count: number
+  sum: number
+  lastVersion: number
+  violations: number
+}
+
+// Consumers in real workers of real tabs, killed in every way a browser allows. The oracle:
+// the consumer's state equals a fold of the log computed here in Node, and the apply
+// ledger (written in the same transaction as the state) says every event was applied once.
+describe('consumers in workers (real Chromium)', () => {
+  let fixture: Awaited<ReturnType<typeof serveFixture>>
+  let context: BrowserContext
+  let closeBrowser: () => Promise<void>
+  beforeAll(async () => {
+    fixture = await serveFixture()
+  })
+  afterAll(async () => {
+    await fixture?.close()
+  })
+  beforeEach(async () => {
+    ;({ context, close: closeBrowser } = await launchFresh())
+  })
+  afterEach(async () => {
+    await closeBrowser()
+  })
+
+  const tab = async () => {
+    const page = await context.newPage()
+    await page.goto(fixture.url)
+    await waitReady(page)
+    return page
+  }
+  const fill = (page: Page, count: number, streams: number, poison: number[] = []) =>
+    page.evaluate(([c, s, p]) => window.fixture.fill(c, s, p), [count, streams, poison] as const)
+  const start = (page: Page, partitions = 1) => page.evaluate((p) => window.fixture.startTotals(p), partitions)
+  /** Waits (in the page, no sleeping here) until every partition's checkpoint reached `position`. */
+  const reached = (page: Page, position: number, partitions = 1, timeout = 60_000) =>
+    page.waitForFunction(
+      ([pos, parts]) => {
+        const seen = Object.values(window.fixture.progress)
+        return seen.length === parts && seen.every((s) => s.position >= pos)
+      },
+      [position, partitions] as const,
+      { timeout, polling: 20 },
+    )
+  const status = (page: Page) => page.evaluate(() => window.fixture.consumer?.status())
+  const log = (page: Page) =>
+    page.evaluate(async () => {
+      const store = await window.fixture.store('consumers')
+      const events: { id: string; stream: string; version: number; type: string; n: number }[] = []
+      for await (const e of store.read()) {
+        events.push({ id: e.id, stream: e.stream, version: e.version, type: e.type, n: (e.data as { n: number }).n })
+      }
+      return events
+    })
+
+  /** The checker: state = fold(log) for every non-poison event, each applied exactly once. */
+  async function expectExactlyOnce(page: Page, partitions = 1, applied = 1) {
+    const events = await log(page)
+    const state = await page.evaluate((p) => window.fixture.totalsState(p), partitions)
+    const expected = new Map<string, Totals>()
+    for (const e of events) {
+      if (e.type === 'Poison') continue
+      const t = expected.get(e.stream) ?? { count: 0, sum: 0, lastVersion: 0, violations: 0 }
+      // A parked event leaves a gap in its stream, which the consumer's order check counts.
+      const violations = t.violations + (e.version === t.lastVersion + 1 ? 0 : 1)
+      expected.set(e.stream, { count: t.count + 1, sum: t.sum + e.n, lastVersion: e.version, violations })
+    }
+    for (const [stream, totals] of expected) expect(state[`stream:${stream}`], stream).toEqual(totals)
+    const ledger = Object.entries(state).filter(([k]) => k.startsWith('applied:'))
+    const good = events.filter((e) => e.type !== 'Poison')
+    expect(ledger.length).toBe(good.length)
+    const counts = new Set(ledger.map(([, v]) => v))
+    expect([...counts]).toEqual([applied])
+  }
+
+  it('killing the worker mid-batch, again and again, never applies an event twice or skips one', async () => {
+    const a = await tab()
+    await fill(a, 3000, 12)
+    for (const target of [150, 400, 700, 1000, 1400, 1800, 2200, 2600]) {
+      await start(a)
+      await reached(a, target)
+      await a.evaluate(() => window.fixture.consumer?.terminate())
+    }
+    await start(a)
+    await reached(a, 3000)
+    await expectExactlyOnce(a)
+  })
+
+  it('a tab crash mid-batch is survived by the next tab that starts the consumer', async () => {
+    const a = await tab()
+    await fill(a, 2000, 8)
+    await start(a)
+    await reached(a, 300)
+    const cdp = await context.newCDPSession(a)
+    void cdp.send('Page.crash').catch(() => {}) // never answers: the renderer is gone
+    const b = await tab()
+    await start(b)
+    await reached(b, 2000)
+    await expectExactlyOnce(b)
+  })
+
+  it('three tabs run one instance; it fails over when its tab closes and when it crashes', async () => {
+    const tabs = [await tab(), await tab(), await tab()]
+    await fill(tabs[0] as Page, 200, 5)
+    for (const t of tabs) await start(t)
+    const states = async (pages: Page[]) => Promise.all(pages.map(async (p) => (await status(p))?.state))
+    const runningTab = async (pages: Page[]) => {
+      // Exactly one runs; waiting for the lease to settle is waiting for a page function.
+      await Promise.race(pages.map((p) => p.waitForFunction(() => window.fixture.progress[0]?.state === 'running')))
+      const s = await states(pages)
+      expect(s.filter((x) => x === 'running')).toHaveLength(1)
+      expect(s.filter((x) => x === 'standby')).toHaveLength(pages.length - 1)
+      return pages[s.indexOf('running')] as Page
+    }
+    let leader = await runningTab(tabs)
+    await reached(leader, 200)
+    await leader.close({ runBeforeUnload: false })
+    let rest = tabs.filter((t) => t !== leader)
+    await fill(rest[0] as Page, 200, 5)
+    leader = await runningTab(rest)
+    await reached(leader, 400)
+    const cdp = await context.newCDPSession(leader)
+    void cdp.send('Page.crash').catch(() => {})
+    rest = rest.filter((t) => t !== leader)
+    const last = rest[0] as Page
+    await fill(last, 200, 5)
+    await runningTab([last])
+    await reached(last, 600)
+    await expectExactlyOnce(last)
+  })
+
+  it('partitions split streams over workers and keep each stream in order', async () => {
+    const a = await tab()
+    await fill(a, 1500, 20)
+    await start(a, 3)
+    await reached(a, 1500, 3)
+    const s = await status(a)
+    expect(s?.partitions.map((p) => p.state)).toEqual(['running', 'running', 'running'])
+    await expectExactlyOnce(a, 3)
+    // Each partition handled some streams, and no stream in two partitions.
+    const state = await a.evaluate(() => window.fixture.totalsState(3))
+    const violations = Object.entries(state).filter(([k, v]) => k.startsWith('stream:') && (v as Totals).violations > 0)
+    expect(violations).toEqual([])
+  })
+
+  it('a poison event is parked after its attempts and the consumer goes on; parked can be listed', async () => {
+    const a = await tab()
+    await fill(a, 300, 4, [42, 250])
+    await start(a)
+    await reached(a, 300)
+    const s = await status(a)
+    expect(s?.parked).toBe(2)
+    const parked = await a.evaluate(() => window.fixture.consumer?.parked())
+    expect(parked?.map((p) => [p.position, p.type, p.attempts])).toEqual([
+      [43, 'Poison', 2],
+      [251, 'Poison', 2],
+    ])
+    expect(parked?.[0]?.error).toContain('poison at 43')
+    await expectExactlyOnce(a)
+
+    // Cured (state written directly, checkpoint unchanged), the parked events replay once.
+    await a.evaluate(async () => {
+      const storage = await window.brook.openConsumerStorage('consumers', 'totals')
+      const at = await storage.checkpoint()
+      await storage.commit(at, at, new Map([['cured', true]]))
+      storage.close()
+    })
+    expect(await a.evaluate(() => window.fixture.consumer?.replayParked())).toBe(2)
+    expect(await a.evaluate(() => window.fixture.consumer?.parked())).toEqual([])
+    const poisonIds = (await log(a)).filter((e) => e.type === 'Poison').map((e) => e.id)
+    const state = await a.evaluate(() => window.fixture.totalsState(1))
+    expect(poisonIds.map((id) => state[`applied:${id}`])).toEqual([1, 1])
+  })
+
+  it('pause holds the checkpoint while the log grows; resume catches up', async () => {
+    const a = await tab()
+    await fill(a, 100, 2)
+    await start(a)
+    await reached(a, 100)
+    await a.evaluate(() => window.fixture.consumer?.pause())
+    await fill(a, 100, 2)
+    await a.waitForFunction(async () => {
+      const s = await window.fixture.consumer?.status()
+      return s?.head === 200 && s.state === 'paused'
+    })
+    expect(await status(a)).toMatchObject({ position: 100, lag: 100, state: 'paused' })
+    await a.evaluate(() => window.fixture.consumer?.resume())
+    await reached(a, 200)
+    await expectExactlyOnce(a)
+  })
+
+  it('errors from the worker arrive as BrookErrors with their code and fields', async () => {
+    const [a, b] = [await tab(), await tab()]
+    await start(a)
+    await a.waitForFunction(() => window.fixture.progress[0]?.state === 'running')
+    await start(b)
+    const err = await b.evaluate(async () => {
+      try {
+        await window.fixture.consumer?.replayParked()
+        return 'resolved'
+      } catch (e) {
+        return window.brook.isBrookError(e, 'VALIDATION') ? { code: e.code, path: e.path, reason: e.reason } : String(e)
+      }
+    })
+    expect(err).toMatchObject({ code: 'VALIDATION', path: 'replayParked' })
+    expect((err as { reason: string }).reason).toContain('standby')
+  })
+
+  it("reset('start') rebuilds the state from the log; reset(position) replays from there", async () => {
+    const a = await tab()
+    await fill(a, 400, 4)
+    await start(a)
+    await reached(a, 400)
+    await a.evaluate(() => window.fixture.consumer?.reset('start'))
+    await a.waitForFunction(
+      () => window.fixture.progress[0]?.position === 400 && window.fixture.progress[0].state === 'running',
+    )
+    await expectExactlyOnce(a)
+    await a.evaluate(() => window.fixture.consumer?.reset(1))
+    await reached(a, 400)
+    await a.waitForFunction(async () => (await window.fixture.consumer?.status())?.position === 400)
+    // State kept, events replayed: each event now applied twice, as asked.
+    const state = await a.evaluate(() => window.fixture.totalsState(1))
+    const ledger = Object.entries(state).filter(([k]) => k.startsWith('applied:'))
+    expect(new Set(ledger.map(([, v]) => v))).toEqual(new Set([2]))
+  })
+})
