@@ -1,7 +1,7 @@
 // What the benchmark runs, how much of it, and which figures it compares against which.
 
 /**
- * Event counts per case. `full` takes about 2.5 minutes on 2 cores (a sixth of it filling
+ * Event counts per case. `full` takes a little over 2 minutes on 2 cores (a sixth of it filling
  * the read log); `quick` is a smoke run. Samples on a VM wander by +-25%, so a full run
  * takes the median of several short rounds rather than one long one. The latency cases
  * pool `latencyEvents` per path over `latencyRounds` rounds (percentiles need every sample).

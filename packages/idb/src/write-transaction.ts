@@ -30,8 +30,10 @@ const streamRange = (stream: string) => IDBKeyRange.bound([stream, -Infinity], [
  * round trips as correctness allows (docs/decisions/0004).
  *
  * With a cache that covers every stream of the group and no caller-supplied ids: plan from
- * the cache, write, and commit once the head proves the cache exact (else resolve
- * `{ stale: true }`, having written nothing). Otherwise:
+ * the cache; if every commit writes, add and commit at once (a foreign write since the
+ * cache makes the first add collide on its position); else commit only once the head
+ * proves the cache exact. A stale cache resolves `{ stale: true }`, nothing written.
+ * Otherwise:
  * 1. in parallel: the head (one key cursor), the versions of streams not in `cache`, and
  *    the recorded events whose ids callers supplied;
  * 2. only if the head moved since `cache` (another context wrote): the cached streams'
@@ -69,8 +71,9 @@ export function writeGroup(
       resolve({ outcomes, cache: { head: state.head, versions }, wrote })
     }
     let stale = false
+    let collisionMeansStale = false
     tx.onabort = () => {
-      if (stale) resolve({ stale: true })
+      if (stale || (collisionMeansStale && tx.error?.name === 'ConstraintError')) resolve({ stale: true })
       else reject(tx.error ?? new DOMException('the write transaction was aborted', 'AbortError'))
     }
     // A failed request aborts the transaction; `onabort` reports it. Stop it bubbling on.
@@ -114,7 +117,8 @@ export function writeGroup(
     const streams = new Set(groups.flatMap((entries) => entries.map((e) => e.stream)))
     const ids = groups.flatMap((entries) => entries.flatMap((e) => e.events.filter((x) => x.idGiven).map((x) => x.id)))
 
-    const write = (commit = true) => {
+    /** Plans every commit in call order against `state`; returns the rows to add. */
+    const plan = () => {
       const rows: RecordedEvent[] = []
       outcomes = groups.map((entries): Settle => {
         const outcome = planCommit(state, entries, stamp)
@@ -122,22 +126,36 @@ export function writeGroup(
         if (outcome.kind === 'write') rows.push(...outcome.records)
         return { ok: true, result: outcome.result }
       })
+      return rows
+    }
+    const issue = (rows: readonly RecordedEvent[], commit: boolean) => {
       for (const row of rows) store.add(row)
       wrote = rows.length > 0
       if (commit) tx.commit()
     }
+    const write = () => issue(plan(), true)
 
     try {
       if (cache !== undefined && ids.length === 0 && [...streams].every((s) => cache.versions.has(s))) {
-        // Fast path, one round trip like a bare add: plan from the cache and write at once,
-        // but commit only if the head, read before the adds, proves the cache still exact.
-        // Otherwise abort (nothing is written) and the caller retries with fresh reads.
+        // Fast path: plan from the cache, no reads first.
         const expectedHead = cache.head
         state.head = expectedHead
         for (const s of streams) state.versions.set(s, cache.versions.get(s) ?? 0)
         valid = true
+        const rows = plan()
+        if (rows.length > 0 && outcomes.every((o) => o.ok)) {
+          // One round trip, like a bare add. If any other context wrote since our last
+          // commit, it took position head + 1: our first add fails with ConstraintError,
+          // the transaction aborts with nothing written, and the caller re-plans.
+          collisionMeansStale = true
+          issue(rows, true)
+          return
+        }
+        // An outcome planned from the cache is an error (or writes nothing): a stale cache
+        // could make it a false CONCURRENCY, so the head, read before the adds, must prove
+        // the cache exact before committing.
         const check = store.openKeyCursor(null, 'prev')
-        write(false)
+        issue(rows, false)
         check.onsuccess = () => {
           if ((check.result?.key ?? 0) === expectedHead) tx.commit()
           else {
