@@ -136,6 +136,32 @@ describe('consumers in workers (real Chromium)', () => {
     await expectExactlyOnce(last)
   })
 
+  it('a running tab that goes into the back/forward cache hands over, and stands by when restored', async () => {
+    await closeBrowser()
+    ;({ context, close: closeBrowser } = await launchFresh({ backForwardCache: true }))
+    const [a, b] = [await tab(), await tab()]
+    await fill(a, 200, 4)
+    await start(a)
+    await a.waitForFunction(() => window.fixture.progress[0]?.state === 'running')
+    await start(b)
+    expect((await status(b))?.state).toBe('standby')
+    await a.evaluate(() =>
+      window.addEventListener('pageshow', (e) => {
+        if (e.persisted) document.body.dataset.restored = 'true'
+      }),
+    )
+    await a.goto(fixture.url.replace('127.0.0.1', 'localhost'))
+    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'running', undefined, { timeout: 2_000 })
+    await fill(b, 100, 4)
+    await reached(b, 300)
+    await a.goBack({ waitUntil: 'commit' }) // a bfcache restore fires no load event
+    await a.waitForSelector('body[data-restored="true"]', { state: 'attached' })
+    await a.waitForFunction(
+      async () => (await window.fixture.consumer?.status().catch(() => undefined))?.state === 'standby',
+    )
+    await expectExactlyOnce(b)
+  })
+
   it('partitions split streams over workers and keep each stream in order', async () => {
     const a = await tab()
     await fill(a, 1500, 20)

@@ -26,7 +26,10 @@ export interface Bus {
   subscribe(topic: string, handler: TopicHandler): () => void
   /** Tells every other context that the log now ends at `head`. */
   announceHead(head: number): void
-  /** Calls `handler` when another context announces a new head; returns its cleanup. */
+  /**
+   * Calls `handler` when another context announces a new head (or with 0 when notices may
+   * have been missed, e.g. back from the back/forward cache); returns its cleanup.
+   */
   onHead(handler: (head: number) => void): () => void
   /** Closes the channel; subscriptions end. */
   close(): void
@@ -57,7 +60,7 @@ const Topic = v.pipe(
 export function createBus(name: string, options: BusOptions = {}): Bus {
   const onError = options.onError ?? ((e: BrookError) => console.warn(e))
   const sender = newEventId()
-  const channel = new BroadcastChannel(`brook:${name}`)
+  let channel: BroadcastChannel | undefined
   const topics = new Map<string, Set<TopicHandler>>()
   const heads = new Set<(head: number) => void>()
   let closed = false
@@ -80,7 +83,7 @@ export function createBus(name: string, options: BusOptions = {}): Bus {
     }
   }
 
-  channel.onmessage = (event: MessageEvent<unknown>) => {
+  const onMessage = (event: MessageEvent<unknown>) => {
     const msg = decodeBusMessage(event.data)
     if (msg instanceof BrookError) return onError(msg)
     if (msg.sender === sender) return
@@ -96,13 +99,38 @@ export function createBus(name: string, options: BusOptions = {}): Bus {
     }
     deliver(msg.topic, message)
   }
-  channel.onmessageerror = () => {
+  const onMessageError = () => {
     const reason = 'a message could not be deserialised'
     onError(BrookError.create('VALIDATION', `bus message: ${reason}`, { path: 'message', reason }))
   }
+  const open = () => {
+    channel = new BroadcastChannel(`brook:${name}`)
+    channel.onmessage = onMessage
+    channel.onmessageerror = onMessageError
+  }
+  open()
+
+  // A message arriving while the page sits in the back/forward cache evicts it (Chromium's
+  // reason "broadcastchannel-message"). Close the channel on the way in, open it again on
+  // the way out, and tell head listeners that notices may have been missed (head 0).
+  const inPage = typeof window !== 'undefined' && typeof window.addEventListener === 'function'
+  const onPageHide = (e: PageTransitionEvent) => {
+    if (!e.persisted || closed) return
+    channel?.close()
+    channel = undefined
+  }
+  const onPageShow = (e: PageTransitionEvent) => {
+    if (!e.persisted || closed || channel !== undefined) return
+    open()
+    for (const handler of [...heads]) handler(0)
+  }
+  if (inPage) {
+    window.addEventListener('pagehide', onPageHide)
+    window.addEventListener('pageshow', onPageShow)
+  }
 
   const post = (msg: BusMessage) => {
-    if (!closed) channel.postMessage(msg)
+    if (!closed) channel?.postMessage(msg)
   }
   const ensureOpen = () => {
     if (closed) throw BrookError.create('STORE_CLOSED', `bus ${name} is closed`, { reason: 'close() was called' })
@@ -147,7 +175,11 @@ export function createBus(name: string, options: BusOptions = {}): Bus {
       closed = true
       topics.clear()
       heads.clear()
-      channel.close()
+      channel?.close()
+      if (inPage) {
+        window.removeEventListener('pagehide', onPageHide)
+        window.removeEventListener('pageshow', onPageShow)
+      }
     },
   }
 }

@@ -69,30 +69,71 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
   const opts = parse(OptionsSchema, options, 'options')
   installBrookErrorTransfer()
   const partitions = opts.partitions ?? 1
-  const workers = Array.from({ length: partitions }, () => new Worker(url, { type: 'module' }))
-  const apis = workers.map((w) => Comlink.wrap<ConsumerWorkerApi>(w))
   const progress = opts.onProgress === undefined ? undefined : Comlink.proxy(opts.onProgress)
-  try {
-    await Promise.all(
-      apis.map(async (api, partition) => {
-        const protocol = await api.protocol
-        if (protocol !== CONSUMER_PROTOCOL) {
-          const reason = `the worker speaks protocol ${String(protocol)}, this page ${CONSUMER_PROTOCOL}: reload`
-          throw BrookError.create('APP_OUTDATED', `cannot start consumer: ${reason}`, { reason })
-        }
-        await api.start({ partition, partitions, ...(opts.store === undefined ? {} : { store: opts.store }) }, progress)
-      }),
-    )
-  } catch (err) {
+  let workers: Worker[] = []
+  let apis: Comlink.Remote<ConsumerWorkerApi>[] = []
+
+  const launch = async () => {
+    const fresh = Array.from({ length: partitions }, () => new Worker(url, { type: 'module' }))
+    const wrapped = fresh.map((w) => Comlink.wrap<ConsumerWorkerApi>(w))
+    try {
+      await Promise.all(
+        wrapped.map(async (api, partition) => {
+          const protocol = await api.protocol
+          if (protocol !== CONSUMER_PROTOCOL) {
+            const reason = `the worker speaks protocol ${String(protocol)}, this page ${CONSUMER_PROTOCOL}: reload`
+            throw BrookError.create('APP_OUTDATED', `cannot start consumer: ${reason}`, { reason })
+          }
+          const store = opts.store === undefined ? {} : { store: opts.store }
+          await api.start({ partition, partitions, ...store }, progress)
+        }),
+      )
+    } catch (err) {
+      for (const w of fresh) w.terminate()
+      throw err
+    }
+    workers = fresh
+    apis = wrapped
+  }
+  const kill = () => {
     for (const w of workers) w.terminate()
-    throw err
+    workers = []
+    apis = []
+  }
+  await launch()
+
+  // A page in the back/forward cache keeps its workers' Web Locks and would starve the
+  // other tabs (RELIABILITY.md §2). A frozen worker cannot be asked to let go, but a
+  // terminated one releases at once: end the workers on the way in, start anew on return.
+  const inPage = typeof window !== 'undefined'
+  let stopped = false
+  const onPageHide = (e: PageTransitionEvent) => {
+    if (e.persisted) kill()
+  }
+  const onPageShow = (e: PageTransitionEvent) => {
+    if (e.persisted && !stopped && workers.length === 0) void launch().catch(() => {})
+  }
+  if (inPage) {
+    window.addEventListener('pagehide', onPageHide)
+    window.addEventListener('pageshow', onPageShow)
+  }
+  const detach = () => {
+    stopped = true
+    if (inPage) {
+      window.removeEventListener('pagehide', onPageHide)
+      window.removeEventListener('pageshow', onPageShow)
+    }
   }
   const all = async <T>(call: (api: Comlink.Remote<ConsumerWorkerApi>) => Promise<T>) => Promise.all(apis.map(call))
 
   return {
     async status() {
       const parts = await all((api) => api.status())
-      const first = parts[0] as ConsumerStatus
+      const first = parts[0]
+      if (first === undefined) {
+        const reason = 'the consumer is restarting (stopped, or back from the back/forward cache)'
+        throw BrookError.create('STORE_CLOSED', `no consumer status: ${reason}`, { reason })
+      }
       return {
         name: first.name,
         position: Math.min(...parts.map((p) => p.position)),
@@ -110,11 +151,13 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
     parked: async () => (await all((api) => api.parked())).flat(),
     replayParked: async () => (await all((api) => api.replayParked())).reduce((a, b) => a + b, 0),
     async stop() {
+      detach()
       await all((api) => api.stop())
-      for (const w of workers) w.terminate()
+      kill()
     },
     terminate() {
-      for (const w of workers) w.terminate()
+      detach()
+      kill()
     },
   }
 }
