@@ -241,6 +241,10 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
             failure = err.message
             state = 'failed'
             report(true)
+            // Stopped by policy: keep the lease, so no other tab retries the same poison.
+            // Failed for any other reason (storage closed by an upgrade, quota…): let go,
+            // so a healthier tab (e.g. one running newer code) can take over.
+            if (!isBrookError(cause, 'HANDLER_FAILED')) void lease?.release()
             resolve('done')
           },
         },
