@@ -162,6 +162,32 @@ describe('consumers in workers (real Chromium)', () => {
     await expectExactlyOnce(b)
   })
 
+  it('a consumer whose database another tab upgrades fails typed and frees its lease', async () => {
+    const [a, b] = [await tab(), await tab()]
+    await fill(a, 50, 2)
+    await start(a)
+    await reached(a, 50)
+    // Tab B opens the database at a newer schema, as newer code would.
+    await b.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const req = indexedDB.open('brook:consumers', 1000)
+          req.onsuccess = () => {
+            req.result.close()
+            resolve()
+          }
+          req.onerror = () => reject(req.error ?? new Error('open failed'))
+        }),
+    )
+    await a.evaluate(() => window.fixture.fill(1, 1).catch(() => undefined))
+    await a.waitForFunction(() => window.fixture.progress[0]?.state === 'failed')
+    expect(await a.evaluate(() => window.fixture.progress[0]?.error)).toContain('newer version')
+    await b.waitForFunction(async () => {
+      const { held = [] } = await navigator.locks.query()
+      return !held.some((l) => l.name === 'brook:lease:consumers:totals')
+    })
+  })
+
   it('partitions split streams over workers and keep each stream in order', async () => {
     const a = await tab()
     await fill(a, 1500, 20)
