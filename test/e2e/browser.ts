@@ -44,3 +44,32 @@ export async function launchFresh(
 export async function waitReady(page: Page): Promise<void> {
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' })
 }
+
+/**
+ * Waits until `predicate`, run in the page, returns true; unlike Playwright's
+ * `waitForFunction`, it awaits an async predicate (waitForFunction takes the returned
+ * Promise itself for a truthy answer and resolves at once).
+ *
+ * @example
+ * ```ts
+ * await waitUntil(page, async () => (await navigator.locks.query()).held?.length === 0)
+ * ```
+ */
+export async function waitUntil<A>(
+  page: Page,
+  predicate: (arg: A) => boolean | Promise<boolean>,
+  arg?: A,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await page.evaluate(
+    async ({ source, value, timeout }) => {
+      const check = (0, eval)(`(${source})`) as (a: unknown) => unknown
+      const end = performance.now() + timeout
+      while (!(await check(value))) {
+        if (performance.now() > end) throw new Error(`waitUntil timed out after ${timeout} ms: ${source}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
+    { source: predicate.toString(), value: arg, timeout: timeoutMs },
+  )
+}

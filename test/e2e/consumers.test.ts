@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { launchFresh, waitReady } from './browser.ts'
+import { launchFresh, waitReady, waitUntil } from './browser.ts'
 import { serveFixture } from './serve.ts'
 
 interface Totals {
@@ -156,7 +156,8 @@ describe('consumers in workers (real Chromium)', () => {
     await reached(b, 300)
     await a.goBack({ waitUntil: 'commit' }) // a bfcache restore fires no load event
     await a.waitForSelector('body[data-restored="true"]', { state: 'attached' })
-    await a.waitForFunction(
+    await waitUntil(
+      a,
       async () => (await window.fixture.consumer?.status().catch(() => undefined))?.state === 'standby',
     )
     await expectExactlyOnce(b)
@@ -182,7 +183,7 @@ describe('consumers in workers (real Chromium)', () => {
     await a.evaluate(() => window.fixture.fill(1, 1).catch(() => undefined))
     await a.waitForFunction(() => window.fixture.progress[0]?.state === 'failed')
     expect(await a.evaluate(() => window.fixture.progress[0]?.error)).toContain('newer version')
-    await b.waitForFunction(async () => {
+    await waitUntil(b, async () => {
       const { held = [] } = await navigator.locks.query()
       return !held.some((l) => l.name === 'brook:lease:consumers:totals')
     })
@@ -217,6 +218,13 @@ describe('consumers in workers (real Chromium)', () => {
     expect(parked?.[0]?.error).toContain('poison at 43')
     await expectExactlyOnce(a)
 
+    // A rebuild drops the parked rows it passes (they are handled again, and park again).
+    await a.evaluate(() => window.fixture.consumer?.reset('start'))
+    await waitUntil(a, async () => (await window.fixture.consumer?.status())?.position === 300)
+    expect((await status(a))?.parked).toBe(2)
+    expect(await a.evaluate(async () => (await window.fixture.consumer?.parked())?.length)).toBe(2)
+    await expectExactlyOnce(a)
+
     // Cured (state written directly, checkpoint unchanged), the parked events replay once.
     await a.evaluate(async () => {
       const storage = await window.brook.openConsumerStorage('consumers', 'totals')
@@ -238,7 +246,7 @@ describe('consumers in workers (real Chromium)', () => {
     await reached(a, 100)
     await a.evaluate(() => window.fixture.consumer?.pause())
     await fill(a, 100, 2)
-    await a.waitForFunction(async () => {
+    await waitUntil(a, async () => {
       const s = await window.fixture.consumer?.status()
       return s?.head === 200 && s.state === 'paused'
     })
@@ -263,6 +271,15 @@ describe('consumers in workers (real Chromium)', () => {
     })
     expect(err).toMatchObject({ code: 'VALIDATION', path: 'replayParked' })
     expect((err as { reason: string }).reason).toContain('standby')
+    const badReset = await a.evaluate(async () => {
+      try {
+        await window.fixture.consumer?.reset(Number.NaN)
+        return 'resolved'
+      } catch (e) {
+        return window.brook.isBrookError(e, 'VALIDATION') ? e.path : String(e)
+      }
+    })
+    expect(badReset).toBe('position')
   })
 
   it("reset('start') rebuilds the state from the log; reset(position) replays from there", async () => {
@@ -277,7 +294,7 @@ describe('consumers in workers (real Chromium)', () => {
     await expectExactlyOnce(a)
     await a.evaluate(() => window.fixture.consumer?.reset(1))
     await reached(a, 400)
-    await a.waitForFunction(async () => (await window.fixture.consumer?.status())?.position === 400)
+    await waitUntil(a, async () => (await window.fixture.consumer?.status())?.position === 400)
     // State kept, events replayed: each event now applied twice, as asked.
     const state = await a.evaluate(() => window.fixture.totalsState(1))
     const ledger = Object.entries(state).filter(([k]) => k.startsWith('applied:'))

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { launchFresh, waitReady } from './browser.ts'
+import { launchFresh, waitReady, waitUntil } from './browser.ts'
 import { serveFixture } from './serve.ts'
 
 // Several real tabs (and a worker) of one browser profile, driven from Node.
@@ -184,10 +184,10 @@ describe('live across tabs and workers (real Chromium)', () => {
     const held = (page: Page) => page.waitForSelector('body[data-lease="held"]', { state: 'attached', timeout: 5_000 })
     /** Waits until `page` sees a request for the lease queued behind the holder. */
     const queued = (page: Page, name: string) =>
-      page.waitForFunction(
-        async (n) => ((await navigator.locks.query()).pending ?? []).some((l) => l.name === `brook:lease:${n}`),
+      waitUntil(
+        page,
+        async (n: string) => ((await navigator.locks.query()).pending ?? []).some((l) => l.name === `brook:lease:${n}`),
         name,
-        { polling: 20 },
       )
 
     it('one holder; handed over when the holder tab closes, then when it crashes', async () => {

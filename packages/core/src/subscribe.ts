@@ -126,6 +126,7 @@ export function startSubscription(
   const matches = (e: RecordedEvent) =>
     (types === undefined || types.has(e.type)) && (streams === undefined || streams.has(e.stream))
   const stop = createStop()
+  let inHandler = false
 
   const run = async () => {
     let next = o.from === 'end' ? (await source.head()) + 1 : o.from === 'start' || o.from === undefined ? 1 : o.from
@@ -138,6 +139,7 @@ export function startSubscription(
         got += 1
         if (matches(e)) {
           try {
+            inHandler = true
             await handler(e)
           } catch (err) {
             const reason = err instanceof Error ? err.message : String(err)
@@ -147,6 +149,8 @@ export function startSubscription(
               { reason, where: `position ${e.position}` },
               err,
             )
+          } finally {
+            inHandler = false
           }
         }
         next = e.position + 1
@@ -172,6 +176,8 @@ export function startSubscription(
 
   return async () => {
     stop.stop()
+    // Called from inside the handler: waiting for the loop would wait for ourselves.
+    if (inHandler) return
     await done
   }
 }

@@ -1,5 +1,5 @@
 import { BrookError, toPlainJson, type BrookErrorData, type JsonValue, type RecordedEvent } from '@brook/core'
-import { openDatabase, toBrookError, type Connection, type ParkedRow, type StateRow } from './database.ts'
+import { openDatabase, type Connection, type ParkedRow, type StateRow } from './database.ts'
 
 /** A change to one key of a consumer's state: a value, or `undefined` to delete it. */
 export type StateChanges = ReadonlyMap<string, JsonValue | undefined>
@@ -37,9 +37,13 @@ export interface ConsumerStorage {
     unpark?: readonly number[],
   ): Promise<void>
   parked(): Promise<ParkedRow[]>
+  parkedCount(): Promise<number>
   /** Removes parked events (after replaying them, or to give up on them). */
   unpark(positions: readonly number[]): Promise<void>
-  /** Moves the checkpoint to `position - 1`; with `clearState`, drops the state too. */
+  /**
+   * Moves the checkpoint to `position - 1`; with `clearState`, drops the state too. Parked
+   * events at or after `position` are dropped: the replay handles them again.
+   */
   reset(position: number, clearState: boolean): Promise<void>
   close(): void
 }
@@ -63,15 +67,7 @@ export async function openConsumerStorage(
   const connection: Connection = await openDatabase(storeName, durability, options.openTimeoutMs ?? 3000)
   const { db } = connection
   const what = `consumer ${consumer}`
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-    connection.ensureOpen(what)
-    try {
-      return await work()
-    } catch (err) {
-      connection.ensureOpen(what)
-      throw toBrookError(err)
-    }
-  }
+  const guard = <T>(work: () => Promise<T>): Promise<T> => connection.guard(what, work)
   const range = (store: 'consumerState' | 'parked') =>
     db[store]
       .where(store === 'parked' ? '[consumer+position]' : '[consumer+key]')
@@ -90,11 +86,13 @@ export async function openConsumerStorage(
     commit: (expected, next, changes, parked = [], unpark = []) =>
       guard(() => commitBatch(db.backendDB(), durability, consumer, expected, next, changes, parked, unpark)),
     parked: () => guard(async () => (await range('parked').toArray()) as ParkedRow[]),
+    parkedCount: () => guard(() => range('parked').count()),
     unpark: (positions) => guard(() => db.parked.bulkDelete(positions.map((p) => [consumer, p] as [string, number]))),
     reset: (position, clearState) =>
       guard(() =>
-        db.transaction('rw', [db.checkpoints, db.consumerState], async () => {
+        db.transaction('rw', [db.checkpoints, db.consumerState, db.parked], async () => {
           if (clearState) await range('consumerState').delete()
+          await db.parked.where('[consumer+position]').between([consumer, position], [consumer, Infinity]).delete()
           await db.checkpoints.put({ consumer, position: Math.max(0, position - 1), updatedAt: Date.now() })
         }),
       ),

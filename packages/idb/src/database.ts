@@ -139,6 +139,11 @@ export interface Connection {
   markClosed(reason: string): void
   /** Throws `STORE_CLOSED` naming `what` and the reason once closed. */
   ensureOpen(what: string): void
+  /**
+   * Runs `work` if open; maps its failure to a BrookError, and to `STORE_CLOSED` when the
+   * connection closed under it (another tab's upgrade, the browser).
+   */
+  guard<T>(what: string, work: () => Promise<T>): Promise<T>
 }
 
 /**
@@ -168,15 +173,25 @@ export async function openDatabase(
     closedBecause ??= 'the browser closed the database connection'
   })
   await openWithTimeout(db, timeoutMs)
+  const ensureOpen = (what: string) => {
+    if (closedBecause !== undefined) {
+      throw BrookError.create('STORE_CLOSED', `${what} is closed: ${closedBecause}`, { reason: closedBecause })
+    }
+  }
   return {
     db,
     closedBecause: () => closedBecause,
     markClosed(reason) {
       closedBecause ??= reason
     },
-    ensureOpen(what) {
-      if (closedBecause !== undefined) {
-        throw BrookError.create('STORE_CLOSED', `${what} is closed: ${closedBecause}`, { reason: closedBecause })
+    ensureOpen,
+    async guard(what, work) {
+      ensureOpen(what)
+      try {
+        return await work()
+      } catch (err) {
+        if (!db.isOpen()) ensureOpen(what)
+        throw toBrookError(err)
       }
     },
   }

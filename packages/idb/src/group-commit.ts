@@ -1,6 +1,6 @@
 import Dexie from 'dexie'
 import { isBrookError, type BrookError, type CommitResult, type PreparedEntry } from '@brook/core'
-import { toBrookError, type BrookDatabase } from './database.ts'
+import { toBrookError, type BrookDatabase, type Connection } from './database.ts'
 import { writeGroup, type Settle, type WriterCache } from './write-transaction.ts'
 
 interface Pending {
@@ -21,7 +21,7 @@ interface Pending {
  * ```
  */
 export function createGroupCommit(
-  db: BrookDatabase,
+  connection: Connection,
   durability: 'strict' | 'relaxed',
   stamp: () => { time: number; origin: string },
   onCommitted: (head: number) => void,
@@ -29,6 +29,7 @@ export function createGroupCommit(
   let queue: Pending[] = []
   let draining: Promise<void> | undefined
   let cache: WriterCache | undefined
+  const { db } = connection
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
@@ -44,8 +45,20 @@ export function createGroupCommit(
     draining = undefined
   }
 
+  const closedError = () => {
+    if (db.isOpen()) return undefined
+    try {
+      connection.ensureOpen('store')
+    } catch (err) {
+      return err as BrookError
+    }
+    return undefined
+  }
+
   async function commitGroup(group: Pending[]): Promise<Settle[]> {
     try {
+      // Appends accepted before close() still go through; a connection closed under us
+      // (another tab's upgrade) fails them with STORE_CLOSED via the guard.
       const entries = group.map((p) => p.entries)
       let done = await writeGroup(db.backendDB(), durability, entries, cache, stamp())
       // Another tab or worker wrote since our last commit: plan again from fresh reads.
@@ -56,7 +69,7 @@ export function createGroupCommit(
       return done.outcomes
     } catch (err) {
       cache = undefined
-      const error = toBrookError(err)
+      const error = closedError() ?? toBrookError(err)
       // A full disk fails the whole transaction; give each caller its own chance so one
       // oversized batch does not fail the small appends that happened to share its fsync.
       if (group.length > 1 && isBrookError(error, 'STORAGE_FULL')) {

@@ -92,7 +92,7 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
   const bus = createBus(storeName)
   bus.onHead(() => wake.bump())
   const writer = createGroupCommit(
-    db,
+    connection,
     opts.durability ?? 'strict',
     () => ({ time: now(), origin }),
     (head) => {
@@ -101,17 +101,10 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
     },
   )
   const pollMs = opts.pollMs ?? 1000
+  let closing: Promise<void> | undefined
 
   const ensureOpen = () => connection.ensureOpen(`store ${storeName}`)
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-    ensureOpen()
-    try {
-      return await work()
-    } catch (err) {
-      ensureOpen()
-      throw toBrookError(err)
-    }
-  }
+  const guard = <T>(work: () => Promise<T>): Promise<T> => connection.guard(`store ${storeName}`, work)
 
   const store: EventStore = {
     name: storeName,
@@ -166,13 +159,17 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
       }
       return startSubscription(source, subscribeOptions, handler)
     },
-    async close() {
-      if (connection.closedBecause() !== undefined) return
-      connection.markClosed('close() was called')
-      await writer.idle()
-      bus.close()
-      db.close()
-      wake.bump()
+    close() {
+      // One close for every caller; it also runs when the connection was already closed
+      // by another tab's upgrade, so the channel and listeners are always released.
+      closing ??= (async () => {
+        connection.markClosed('close() was called')
+        await writer.idle()
+        bus.close()
+        db.close()
+        wake.bump()
+      })()
+      return closing
     },
   }
   return store

@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import type { BrookError, EventStore, RecordedEvent, SubscribeOptions } from '@brook/core'
+import type { BrookError, EventStore, RecordedEvent, SubscribeOptions, Unsubscribe } from '@brook/core'
 import { throwsWith } from './assertions.ts'
 
 type Test = (title: string, body: (store: EventStore) => Promise<void>) => void
@@ -116,6 +116,26 @@ export function subscribeContract(test: Test): void {
     await witness.until(2)
     await witness.stop()
     expect(positions(stopped.events)).to.deep.equal([1])
+  })
+
+  test('unsubscribing from inside the handler stops at once, without waiting for itself', async (store) => {
+    await store.append('s', [ev('A'), ev('B'), ev('C')])
+    const seen: number[] = []
+    let unsubscribe: Unsubscribe = () => Promise.resolve()
+    await new Promise<void>((resolve) => {
+      unsubscribe = store.subscribe({}, async (e) => {
+        seen.push(e.position)
+        if (e.position === 2) {
+          await unsubscribe()
+          resolve()
+        }
+      })
+    })
+    const witness = collector(store, {})
+    await store.append('s', [ev('D')])
+    await witness.until(4)
+    await witness.stop()
+    expect(seen).to.deep.equal([1, 2])
   })
 
   test('a throwing handler ends its subscription with HANDLER_FAILED, others go on', async (store) => {

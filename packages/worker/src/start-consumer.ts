@@ -2,6 +2,7 @@ import * as Comlink from 'comlink'
 import * as v from 'valibot'
 import { BrookError, parse } from '@brook/core'
 import { installBrookErrorTransfer } from './comlink-errors.ts'
+import { ResetTarget } from './reset-target.ts'
 import { CONSUMER_PROTOCOL, type ConsumerState, type ConsumerStatus, type ConsumerWorkerApi } from './protocol.ts'
 
 export interface StartConsumerOptions {
@@ -147,7 +148,10 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
     },
     pause: async () => void (await all((api) => api.pause())),
     resume: async () => void (await all((api) => api.resume())),
-    reset: async (position) => void (await all((api) => api.reset(position))),
+    reset: async (position) => {
+      const target = parse(ResetTarget, position, 'position')
+      await all((api) => api.reset(target))
+    },
     parked: async () => (await all((api) => api.parked())).flat(),
     replayParked: async () => (await all((api) => api.replayParked())).reduce((a, b) => a + b, 0),
     async stop() {

@@ -14,6 +14,7 @@ import {
 import { createBus, holdLease, type Bus, type Lease } from '@brook/bus'
 import { openConsumerStorage, openEventStore, type ConsumerStorage } from '@brook/idb'
 import { installBrookErrorTransfer } from '../comlink-errors.ts'
+import { ResetTarget } from '../reset-target.ts'
 import {
   CONSUMER_PROTOCOL,
   type ConsumerState,
@@ -76,6 +77,13 @@ class HandlerError extends Error {
   }
 }
 
+/** Wraps a storage failure met inside `tx`, so it is not mistaken for the handler's own. */
+class StorageFailure extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original))
+  }
+}
+
 /** Ends a subscription on purpose (stop, lost lease, reset); not a failure. */
 const RESTART = new Error('the consumer restarts its subscription')
 
@@ -129,7 +137,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   let parkedCount = 0
   let paused = false
   const resumed: (() => void)[] = []
-  let restart: (() => void) | undefined
+  let restart: (() => Promise<void>) | undefined
   let onProgress: ((status: ConsumerStatus) => void) | undefined
   let lastReport = 0
   // Values this instance knows (undefined = known absent). Valid while it holds the lease:
@@ -162,9 +170,24 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     onProgress(status())
   }
 
+  // Batches and replays read and write the same state through the same cache and fence:
+  // they must never interleave (an await inside a handler would let them).
+  let exclusive: Promise<unknown> = Promise.resolve()
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = exclusive.then(work, work)
+    exclusive = run.catch(() => {})
+    return run
+  }
+
   const txFor = (changes: Map<string, JsonValue | undefined>, s: ConsumerStorage): ConsumerTx => ({
     async get<T extends JsonValue>(key: string) {
-      if (!changes.has(key) && !cache.has(key)) cache.set(key, (await s.read([key])).get(key))
+      if (!changes.has(key) && !cache.has(key)) {
+        try {
+          cache.set(key, (await s.read([key])).get(key))
+        } catch (err) {
+          throw new StorageFailure(err)
+        }
+      }
       const value = changes.has(key) ? changes.get(key) : cache.get(key)
       return (value === undefined ? undefined : structuredClone(value)) as T | undefined
     },
@@ -187,6 +210,8 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
           try {
             await def.handle(batch, txFor(changes, s))
           } catch (err) {
+            // A storage failure stays one even if the handler let it through.
+            if (err instanceof StorageFailure) throw err.original
             throw new HandlerError(err)
           }
         }
@@ -251,19 +276,21 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
         async (e) => {
           if (stopped || !leading) throw RESTART
           while (paused && leading && !stopped) await new Promise<void>((r) => resumed.push(r))
+          if (stopped || !leading) throw RESTART
           if (matches(e)) pending.push(e)
           seen = e.position
           if (seen >= head) head = await s.head()
           if (pending.length >= batchSize || seen >= head || seen - checkpoint >= batchSize * 10) {
             const batch = pending
             pending = []
-            await flush(batch, seen)
+            await serially(() => flush(batch, seen))
           }
         },
       )
-      restart = () => {
+      restart = async () => {
         for (const r of resumed.splice(0)) r() // a paused handler must not hold the restart up
-        void unsubscribe().then(() => resolve('again'))
+        await unsubscribe()
+        resolve('again')
       }
     })
   }
@@ -273,14 +300,23 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     leading = true
     signal.addEventListener('abort', () => {
       leading = false
-      restart?.()
+      void restart?.()
     })
-    while (leading && !stopped) {
-      checkpoint = await s.checkpoint()
-      cache.clear()
-      state = paused ? 'paused' : 'running'
-      report(true)
-      if ((await follow()) === 'done') break
+    try {
+      while (leading && !stopped) {
+        checkpoint = await s.checkpoint()
+        cache.clear()
+        if (!leading || stopped) break // lost or stopped while reading
+        state = paused ? 'paused' : 'running'
+        report(true)
+        if ((await follow()) === 'done') break
+      }
+    } catch (err) {
+      // Storage failed between batches (e.g. closed by another tab's upgrade): fail typed
+      // and let go of the lease, as a failure inside a batch does.
+      failure = err instanceof Error ? err.message : String(err)
+      state = 'failed'
+      void lease?.release()
     }
     if (!stopped && state !== 'failed') state = 'standby'
     report(true)
@@ -297,11 +333,11 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       storage = await openConsumerStorage(storeName, id)
       checkpoint = await storage.checkpoint()
       head = await store.head()
-      parkedCount = (await storage.parked()).length
+      parkedCount = await storage.parkedCount()
       bus = createBus(storeName)
       // A reset made by another tab's instance: the leader starts again from the new checkpoint.
       bus.subscribe('$consumer-reset', (m) => {
-        if (m === id) restart?.()
+        if (m === id) void restart?.()
       })
       state = 'standby'
       lease = holdLease(`${storeName}:${id}`, { onAcquired: (signal) => void lead(signal) })
@@ -309,7 +345,10 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     async status() {
       if (store !== undefined && storage !== undefined && !stopped) {
         head = await store.head()
-        if (!leading) checkpoint = await storage.checkpoint()
+        if (!leading) {
+          checkpoint = await storage.checkpoint()
+          parkedCount = await storage.parkedCount()
+        }
       }
       return status()
     },
@@ -327,11 +366,16 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       return Promise.resolve()
     },
     async reset(position) {
+      const target = parse(ResetTarget, position, 'position')
       const s = storage as ConsumerStorage
-      await s.reset(position === 'start' ? 1 : position, position === 'start')
-      cache.clear()
+      await serially(async () => {
+        await s.reset(target === 'start' ? 1 : target, target === 'start')
+        checkpoint = target === 'start' ? 0 : target - 1
+        cache.clear()
+        parkedCount = await s.parkedCount()
+      })
       bus?.publish('$consumer-reset', id)
-      restart?.()
+      await restart?.()
     },
     async parked() {
       const rows = await (storage as ConsumerStorage).parked()
@@ -353,28 +397,32 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
         })
       }
       const s = storage as ConsumerStorage
-      // Replays are rare and often follow a fix made outside the consumer: read state afresh.
-      cache.clear()
-      let replayed = 0
-      for (const row of await s.parked()) {
-        const changes = new Map<string, JsonValue | undefined>()
-        try {
-          await def.handle([row.event], txFor(changes, s))
-        } catch {
-          continue // still failing: it stays parked
+      return serially(async () => {
+        // Replays are rare and often follow a fix made outside the consumer: read state afresh.
+        cache.clear()
+        let replayed = 0
+        for (const row of await s.parked()) {
+          const changes = new Map<string, JsonValue | undefined>()
+          try {
+            await def.handle([row.event], txFor(changes, s))
+          } catch {
+            continue // still failing: it stays parked
+          }
+          await s.commit(checkpoint, checkpoint, changes, [], [row.position])
+          for (const [k, value] of changes) cache.set(k, value)
+          parkedCount -= 1
+          replayed += 1
         }
-        await s.commit(checkpoint, checkpoint, changes, [], [row.position])
-        for (const [k, value] of changes) cache.set(k, value)
-        parkedCount -= 1
-        replayed += 1
-      }
-      report(true)
-      return replayed
+        report(true)
+        return replayed
+      })
     },
     async stop() {
       stopped = true
       leading = false
-      restart?.()
+      // Let the batch in flight finish before another tab may take the lease.
+      await restart?.()
+      await exclusive
       await lease?.release()
       bus?.close()
       await store?.close()
