@@ -177,8 +177,8 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
 
 /**
  * Iterates a log or stream page by page, each page in its own short read transaction (a
- * long-lived transaction would block writers in every tab). Commits are atomic, so a page
- * boundary never splits one.
+ * long-lived transaction would block writers in every tab). Commits are atomic, so each
+ * page shows the log as of one moment: a prefix to which later pages only add.
  */
 async function* pages(
   o: ParsedRead,
