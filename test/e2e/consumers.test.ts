@@ -239,6 +239,21 @@ describe('consumers in workers (real Chromium)', () => {
     expect(poisonIds.map((id) => state[`applied:${id}`])).toEqual([1, 1])
   })
 
+  it("onFailure: 'stop' stops before the failing batch, typed, and keeps its lease", async () => {
+    const a = await tab()
+    await fill(a, 100, 3, [55])
+    await a.evaluate(() => window.fixture.startStrict())
+    await a.waitForFunction(() => window.fixture.progress[0]?.state === 'failed')
+    const s = await status(a)
+    expect(s?.state).toBe('failed')
+    expect(s?.parked).toBe(0)
+    // Batches of 10: everything before the batch holding position 56 is done, nothing after.
+    expect(s?.position).toBe(50)
+    expect(s?.partitions[0]?.error).toContain('poison at 56')
+    const held = await a.evaluate(async () => (await navigator.locks.query()).held?.map((l) => l.name))
+    expect(held).toContain('brook:lease:consumers:strict')
+  })
+
   it('pause holds the checkpoint while the log grows; resume catches up', async () => {
     const a = await tab()
     await fill(a, 100, 2)
