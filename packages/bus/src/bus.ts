@@ -1,5 +1,6 @@
 import { BrookError, newEventId, parse, toPlainJson, type JsonValue } from '@brook/core'
 import * as v from 'valibot'
+import { onBackForwardCache } from './page-lifecycle.ts'
 import { BUS_PROTOCOL, decodeBusMessage, type BusMessage } from './protocol.ts'
 
 export interface BusOptions {
@@ -113,21 +114,18 @@ export function createBus(name: string, options: BusOptions = {}): Bus {
   // A message arriving while the page sits in the back/forward cache evicts it (Chromium's
   // reason "broadcastchannel-message"). Close the channel on the way in, open it again on
   // the way out, and tell head listeners that notices may have been missed (head 0).
-  const inPage = typeof window !== 'undefined' && typeof window.addEventListener === 'function'
-  const onPageHide = (e: PageTransitionEvent) => {
-    if (!e.persisted || closed) return
-    channel?.close()
-    channel = undefined
-  }
-  const onPageShow = (e: PageTransitionEvent) => {
-    if (!e.persisted || closed || channel !== undefined) return
-    open()
-    for (const handler of [...heads]) handler(0)
-  }
-  if (inPage) {
-    window.addEventListener('pagehide', onPageHide)
-    window.addEventListener('pageshow', onPageShow)
-  }
+  const leaveCache = onBackForwardCache({
+    enter() {
+      if (closed) return
+      channel?.close()
+      channel = undefined
+    },
+    leave() {
+      if (closed || channel !== undefined) return
+      open()
+      for (const handler of [...heads]) handler(0)
+    },
+  })
 
   const post = (msg: BusMessage) => {
     if (!closed) channel?.postMessage(msg)
@@ -176,10 +174,7 @@ export function createBus(name: string, options: BusOptions = {}): Bus {
       topics.clear()
       heads.clear()
       channel?.close()
-      if (inPage) {
-        window.removeEventListener('pagehide', onPageHide)
-        window.removeEventListener('pageshow', onPageShow)
-      }
+      leaveCache()
     },
   }
 }

@@ -1,4 +1,5 @@
 import { BrookError } from '@brook/core'
+import { onBackForwardCache } from './page-lifecycle.ts'
 
 export interface LeaseCallbacks {
   /**
@@ -75,17 +76,12 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
     await c.done
   }
 
-  const onPageHide = (e: PageTransitionEvent) => {
-    if (e.persisted) void drop()
-  }
-  const onPageShow = (e: PageTransitionEvent) => {
-    if (e.persisted && !released && current === undefined) request()
-  }
-  const inPage = typeof window !== 'undefined' && typeof window.addEventListener === 'function'
-  if (inPage) {
-    window.addEventListener('pagehide', onPageHide)
-    window.addEventListener('pageshow', onPageShow)
-  }
+  const leaveCache = onBackForwardCache({
+    enter: () => void drop(),
+    leave() {
+      if (!released && current === undefined) request()
+    },
+  })
   request()
 
   return {
@@ -95,10 +91,7 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
     async release() {
       if (released) return
       released = true
-      if (inPage) {
-        window.removeEventListener('pagehide', onPageHide)
-        window.removeEventListener('pageshow', onPageShow)
-      }
+      leaveCache()
       await drop()
     },
   }

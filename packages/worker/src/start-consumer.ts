@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink'
 import * as v from 'valibot'
 import { BrookError, parse } from '@brook/core'
+import { onBackForwardCache } from '@brook/bus'
 import { installBrookErrorTransfer } from './comlink-errors.ts'
 import { ResetTarget } from './reset-target.ts'
 import { CONSUMER_PROTOCOL, type ConsumerState, type ConsumerStatus, type ConsumerWorkerApi } from './protocol.ts'
@@ -106,24 +107,16 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
   // A page in the back/forward cache keeps its workers' Web Locks and would starve the
   // other tabs (RELIABILITY.md §2). A frozen worker cannot be asked to let go, but a
   // terminated one releases at once: end the workers on the way in, start anew on return.
-  const inPage = typeof window !== 'undefined'
   let stopped = false
-  const onPageHide = (e: PageTransitionEvent) => {
-    if (e.persisted) kill()
-  }
-  const onPageShow = (e: PageTransitionEvent) => {
-    if (e.persisted && !stopped && workers.length === 0) void launch().catch(() => {})
-  }
-  if (inPage) {
-    window.addEventListener('pagehide', onPageHide)
-    window.addEventListener('pageshow', onPageShow)
-  }
+  const leaveCache = onBackForwardCache({
+    enter: kill,
+    leave() {
+      if (!stopped && workers.length === 0) void launch().catch(() => {})
+    },
+  })
   const detach = () => {
     stopped = true
-    if (inPage) {
-      window.removeEventListener('pagehide', onPageHide)
-      window.removeEventListener('pageshow', onPageShow)
-    }
+    leaveCache()
   }
   const all = async <T>(call: (api: Comlink.Remote<ConsumerWorkerApi>) => Promise<T>) => Promise.all(apis.map(call))
 
