@@ -1,16 +1,35 @@
 import * as v from 'valibot'
 import { BrookError } from './errors.ts'
-import type { EventHandler, ReadOptions, RecordedEvent, SubscribeOptions, Unsubscribe } from './types.ts'
+import type { EventFilter, EventHandler, ReadOptions, RecordedEvent, SubscribeOptions, Unsubscribe } from './types.ts'
 import { parse } from './validation.ts'
 
 /** Events read per step of a subscription: bounds what it holds in memory. */
 const PAGE = 500
 
+/** The shape of an {@link EventFilter}, strict: a misspelt key is an error. */
+export const EventFilterSchema = v.strictObject({
+  types: v.optional(v.array(v.string())),
+  streams: v.optional(v.array(v.string())),
+})
+
+/**
+ * A predicate for `filter` (absent fields match everything).
+ *
+ * @example
+ * ```ts
+ * const wanted = matchesFilter({ types: ['ItemAdded'] })
+ * wanted(event) // true for ItemAdded events
+ * ```
+ */
+export function matchesFilter(filter: EventFilter | undefined): (e: RecordedEvent) => boolean {
+  const types = filter?.types === undefined ? undefined : new Set(filter.types)
+  const streams = filter?.streams === undefined ? undefined : new Set(filter.streams)
+  return (e) => (types === undefined || types.has(e.type)) && (streams === undefined || streams.has(e.stream))
+}
+
 const SubscribeOptionsSchema = v.strictObject({
   from: v.optional(v.union([v.pipe(v.number(), v.safeInteger(), v.minValue(1)), v.picklist(['start', 'end'])])),
-  filter: v.optional(
-    v.strictObject({ types: v.optional(v.array(v.string())), streams: v.optional(v.array(v.string())) }),
-  ),
+  filter: v.optional(EventFilterSchema),
   onError: v.optional(v.custom<(e: BrookError) => void>((f) => typeof f === 'function', 'must be a function')),
 })
 
@@ -121,10 +140,7 @@ export function startSubscription(
       reason: 'must be a function',
     })
   }
-  const types = o.filter?.types === undefined ? undefined : new Set(o.filter.types)
-  const streams = o.filter?.streams === undefined ? undefined : new Set(o.filter.streams)
-  const matches = (e: RecordedEvent) =>
-    (types === undefined || types.has(e.type)) && (streams === undefined || streams.has(e.stream))
+  const matches = matchesFilter(options.filter) // validated just above
   const stop = createStop()
   let inHandler = false
 

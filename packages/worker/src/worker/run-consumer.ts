@@ -2,7 +2,9 @@ import * as Comlink from 'comlink'
 import * as v from 'valibot'
 import {
   BrookError,
+  EventFilterSchema,
   isBrookError,
+  matchesFilter,
   parse,
   partitionOf,
   toPlainJson,
@@ -56,9 +58,7 @@ export interface ConsumerDefinition {
 const DefinitionSchema = v.strictObject({
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   store: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
-  filter: v.optional(
-    v.strictObject({ types: v.optional(v.array(v.string())), streams: v.optional(v.array(v.string())) }),
-  ),
+  filter: v.optional(EventFilterSchema),
   batchSize: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(10_000))),
   handle: v.custom<ConsumerDefinition['handle']>((f) => typeof f === 'function', 'must be a function'),
   retry: v.optional(
@@ -119,8 +119,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   const batchSize = def.batchSize ?? 100
   const attempts = def.retry?.attempts ?? 3
   const backoffMs = def.retry?.backoffMs ?? 50
-  const types = def.filter?.types === undefined ? undefined : new Set(def.filter.types)
-  const streams = def.filter?.streams === undefined ? undefined : new Set(def.filter.streams)
+  const wanted = matchesFilter(def.filter)
 
   let config: StartConfig = { partition: 0, partitions: 1 }
   let id = def.name
@@ -146,9 +145,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   const rate = createRate()
 
   const matches = (e: RecordedEvent) =>
-    (types === undefined || types.has(e.type)) &&
-    (streams === undefined || streams.has(e.stream)) &&
-    (config.partitions === 1 || partitionOf(e.stream, config.partitions) === config.partition)
+    wanted(e) && (config.partitions === 1 || partitionOf(e.stream, config.partitions) === config.partition)
 
   const status = (): ConsumerStatus => ({
     name: def.name,
