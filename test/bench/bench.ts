@@ -5,8 +5,21 @@
 import { newEventId } from '@brook/core'
 import type { Appender } from './appender.ts'
 import { deleteBrookDatabase, openBrookAppender } from './brook-store.ts'
-import type { AppendSpec, LatencySpec, Measurement, PageInfo, ReadSpec, SeenSample, SentSample } from './cases.ts'
+import type {
+  AppendSpec,
+  CatchUpJank,
+  ConsumerMeasurement,
+  LatencySpec,
+  Measurement,
+  PageInfo,
+  RawWorkerMeasurement,
+  ReadSpec,
+  SeenSample,
+  SentSample,
+} from './cases.ts'
+import { catchUpJank, consumerCatchUp, rawWorkerRead } from './consumers.ts'
 import * as latency from './latency.ts'
+import { CONSUMER_BATCH } from './fold.ts'
 import { EVENT_BYTES, makeData, makeDataset } from './payload.ts'
 import { deleteRawDatabase, makeRow, openRawAppender } from './raw-store.ts'
 import { prefill, readLog } from './read-log.ts'
@@ -21,6 +34,12 @@ export interface BenchApi {
   read(spec: ReadSpec): Promise<Measurement>
   /** Deletes a log made by `prefill`. */
   drop(name: string): Promise<void>
+  /** Consumer catch-up over a log made by `prefill` (see consumers.ts): one consumer... */
+  consumer(spec: ConsumerSpec): Promise<ConsumerMeasurement>
+  /** ...the same log read raw in a worker... */
+  rawWorkerRead(name: string): Promise<RawWorkerMeasurement>
+  /** ...and several consumers at once, watching the main thread. */
+  consumerJank(spec: ConsumerJankSpec): Promise<CatchUpJank>
   /** Latency between two tabs (see latency.ts): the driver calls these on tab B... */
   latencyListen(spec: LatencySpec): Promise<void>
   latencyCollect(): Promise<SeenSample[]>
@@ -29,6 +48,19 @@ export interface BenchApi {
   latencyDrop(name: string): Promise<void>
   /** Whether this tab counts as visible and focused, and how late (ms) a 10 ms timer fires at worst. */
   tabState(): Promise<TabState>
+}
+
+export interface ConsumerSpec {
+  /** The log (store name) and its length. */
+  name: string
+  events: number
+  consumer: string
+}
+
+export interface ConsumerJankSpec {
+  name: string
+  events: number
+  consumers: string[]
 }
 
 export interface TabState {
@@ -65,6 +97,7 @@ window.brookBench = {
     userAgent: navigator.userAgent,
     eventBytes: EVENT_BYTES,
     rowBytes: JSON.stringify(makeRow('stream-0', 1, 1, makeData(0), Date.now(), newEventId())).length,
+    consumerBatch: CONSUMER_BATCH,
   }),
   append,
   async prefill(events) {
@@ -74,6 +107,9 @@ window.brookBench = {
   },
   read: (spec) => readLog(spec.impl, spec.name),
   drop: (name) => deleteBrookDatabase(name),
+  consumer: (spec) => consumerCatchUp(spec.name, spec.events, spec.consumer),
+  rawWorkerRead,
+  consumerJank: (spec) => catchUpJank(spec.name, spec.events, spec.consumers),
   latencyListen: latency.listen,
   latencyCollect: latency.collect,
   latencySend: latency.send,

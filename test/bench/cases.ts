@@ -91,4 +91,62 @@ export interface PageInfo {
   eventBytes: number
   /** Bytes of one stored row (a RecordedEvent) as JSON, for scale. */
   rowBytes: number
+  /** The fold consumer's batchSize (fold.ts). */
+  consumerBatch: number
+}
+
+/** The page asks the raw read worker (raw-read.worker.ts) to read database `db`... */
+export interface RawWorkerRequest {
+  db: string
+}
+
+/** ...and it answers with its own clock's split: opening the database, then reading. */
+export type RawWorkerReply = { events: number; openMs: number; readMs: number } | { error: string }
+
+/**
+ * The raw read in a worker, timed on the page from `new Worker` until the answer arrived
+ * (`ms`): the consumer's clock covers its worker's start too.
+ */
+export interface RawWorkerMeasurement extends Measurement {
+  /** In the worker: opening the database, then reading it whole. */
+  openMs: number
+  readMs: number
+}
+
+/**
+ * One consumer catching up from an empty checkpoint, timed on the page from the call to
+ * `startConsumer` (`ms`: until `onProgress` reported the checkpoint at the log's head).
+ */
+export interface ConsumerMeasurement extends Measurement {
+  name: string
+  /** startConsumer resolved: the worker runs, its store and state are open. */
+  startedMs: number
+  /** The first progress report in state `running`: it holds the lease and starts reading. */
+  runningMs: number
+  /** Keys in its state at the end (the fold's size). */
+  stateKeys: number
+}
+
+/** A long task on the page's main thread (PerformanceObserver 'longtask'), ms from the window's start. */
+export interface LongTask {
+  startTime: number
+  duration: number
+}
+
+/**
+ * Several consumers catching up at once while the page watches its main thread, from just
+ * before the first `startConsumer` call until the last consumer reached the head (`ms`).
+ * `events` is per consumer.
+ */
+export interface CatchUpJank extends Measurement {
+  consumers: ConsumerMeasurement[]
+  longTasks: LongTask[]
+  /** How late a chain of 10 ms timers on the page fired at worst, and at the 99th percentile. */
+  timerLateMaxMs: number
+  timerLateP99Ms: number
+  timerTicks: number
+  /** The timer ticks more than 50 ms late: when (ms from the window's start) and how late. */
+  timerStalls: { startTime: number; lateMs: number }[]
+  /** A 60 ms busy loop just before the window was reported as a long task: the observer works. */
+  observerChecked: boolean
 }

@@ -1,10 +1,12 @@
 // What the benchmark runs, how much of it, and which figures it compares against which.
 
 /**
- * Event counts per case. `full` takes a little over 2 minutes on 2 cores (a sixth of it filling
- * the read log); `quick` is a smoke run. Samples on a VM wander by +-25%, so a full run
- * takes the median of several short rounds rather than one long one. The latency cases
- * pool `latencyEvents` per path over `latencyRounds` rounds (percentiles need every sample).
+ * Event counts per case. `full` takes about 3 minutes on 2 cores (a sixth of it filling the
+ * read log, a quarter the consumer cases); `quick` is a smoke run. Samples on a VM wander by
+ * +-25%, so a full run takes the median of several short rounds rather than one long one.
+ * The latency cases pool `latencyEvents` per path over `latencyRounds` rounds (percentiles
+ * need every sample). The consumer cases fold the read log (`consumerRounds` times, beside
+ * a raw read in a worker), then `jankConsumers` consumers fold it at once (`jankRounds` times).
  */
 export const PROFILES = {
   full: {
@@ -15,6 +17,9 @@ export const PROFILES = {
     capMs: 15_000,
     latencyEvents: 1000,
     latencyRounds: 4,
+    consumerRounds: 3,
+    jankRounds: 2,
+    jankConsumers: 3,
   },
   quick: {
     rounds: 1,
@@ -24,6 +29,9 @@ export const PROFILES = {
     capMs: 3000,
     latencyEvents: 100,
     latencyRounds: 1,
+    consumerRounds: 1,
+    jankRounds: 1,
+    jankConsumers: 3,
   },
 }
 
@@ -75,6 +83,20 @@ export const READ_COMPARISONS = [
   { label: 'Brook subscribe() catch-up / raw getAll pages', brook: 'brook-subscribe', raw: 'raw-getall' },
   { label: 'Brook subscribe() catch-up / raw cursor', brook: 'brook-subscribe', raw: 'raw-cursor' },
 ]
+
+/**
+ * Consumer catch-up against the raw read it is built on, both in a worker over the read log
+ * (the page's `consumer` and `rawWorkerRead`, see consumers.ts). `total` is timed from
+ * `startConsumer()` / `new Worker` on the page; `alone` leaves the start-up out: the
+ * consumer from its first `running` report, the raw read as timed inside its worker.
+ */
+export const CONSUMER_COMPARISONS = [
+  { label: 'consumer catch-up / raw getAll pages in a worker', part: 'total', target: 0.7 },
+  { label: 'the same, start-up left out on both sides', part: 'alone' },
+]
+
+/** While consumers catch up, the page's main thread must run no task longer than this (ms). */
+export const LONG_TASK_LIMIT_MS = 50
 
 /**
  * The ways an event goes from tab A to tab B (the page's `LatencyPath`, see cases.ts), with

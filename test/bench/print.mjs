@@ -41,6 +41,8 @@ export function printReport(results) {
     ),
   )
 
+  printConsumers(results.consumers, settings)
+
   console.log('\nBrook / raw (medians); targets from the project brief')
   console.log(
     table(
@@ -68,6 +70,58 @@ export function printReport(results) {
 
   printLatency(results.latency)
   printSizes(results.sizes)
+}
+
+function printConsumers(consumers, settings) {
+  const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
+  const [consumer, raw] = consumers.cases
+  const ms = (summary) => `${formatMs(summary.median)} ms`
+  console.log(
+    `\nConsumer catch-up of the same ${consumers.events.toLocaleString('en-US')}-event log, events/s ` +
+      `(${rounds(consumers.rounds)}; each consumer run from an empty checkpoint)`,
+  )
+  console.log(
+    table(
+      ['case', 'median', 'min', 'max', 'start-up'],
+      [
+        ['consumer: startConsumer() until onProgress reports the head', consumer.total, ms(consumer.startupMs)],
+        ["  catch-up alone: from its first 'running' report", consumer.alone, ''],
+        ['raw getAll pages of 1,000 in a worker: new Worker until its answer', raw.total, ms(raw.startupMs)],
+        ['  the read alone, timed in the worker', raw.alone, ''],
+      ].map(([label, r, startup]) => [label, formatRate(r.median), formatRate(r.min), formatRate(r.max), startup]),
+      [1, 2, 3, 4],
+    ),
+  )
+  console.log(`consumer: fold ${consumers.fold}; batchSize ${consumers.batchSize}; ${consumers.stateKeys} state keys`)
+
+  const { jank } = consumers
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
+  console.log(
+    `\nPage main thread while ${jank.consumers} consumers fold the same log at once ` +
+      `(${plural(settings.jankRounds, 'round')}; PerformanceObserver 'longtask', a 10 ms timer chain)`,
+  )
+  console.log(
+    table(
+      ['round', 'all at head', `events/s (x${jank.consumers})`, 'long tasks', 'longest', 'timer late p99', 'max'],
+      jank.rounds.map((r, i) => [
+        `${i + 1}${r.observerChecked ? '' : ' (observer unchecked)'}`,
+        `${formatMs(r.ms)} ms`,
+        formatRate(r.eventsPerSec),
+        String(r.longTasks),
+        r.longTasks === 0 ? '—' : `${formatMs(r.longestMs)} ms`,
+        `${formatMs(r.timerLateP99Ms)} ms`,
+        `${formatMs(r.timerLateMaxMs)} ms`,
+      ]),
+      [1, 2, 3, 4, 5, 6],
+    ),
+  )
+  console.log(
+    table(
+      ['measure', 'value', 'target', ''],
+      [[`long tasks over ${jank.limitMs} ms, all rounds`, String(jank.over), 'none', jank.verdict]],
+      [1],
+    ),
+  )
 }
 
 function printLatency(latency) {

@@ -1,14 +1,11 @@
 import type { RecordedEvent } from '@brook/core'
 import { brookName, openBrook } from './brook-store.ts'
 import type { Measurement, ReadImpl } from './cases.ts'
-import { committed, openExisting, request } from './idb-request.ts'
+import { committed, openExisting } from './idb-request.ts'
 import { EVENT_TYPE, makeDataset } from './payload.ts'
+import { readPages } from './raw-pages.ts'
 
 const PREFILL_BATCH = 1000
-
-// Raw pages are as large as Brook's (packages/idb/src/store.ts), each in its own short
-// transaction as Brook's are, so both read under the same rules.
-const RAW_PAGE = 1000
 
 /**
  * Fills a Brook log with `count` events in batches (relaxed: the fill is not measured).
@@ -73,21 +70,6 @@ async function timed(read: () => Promise<number>): Promise<Measurement> {
   const start = performance.now()
   const events = await read()
   return { events, ms: performance.now() - start }
-}
-
-async function readPages(db: IDBDatabase): Promise<number> {
-  let n = 0
-  let from = 1
-  for (;;) {
-    const tx = db.transaction('events', 'readonly')
-    const page = (await request(
-      tx.objectStore('events').getAll(IDBKeyRange.lowerBound(from), RAW_PAGE),
-    )) as RecordedEvent[]
-    for (const _event of page) n += 1
-    const last = page[page.length - 1]
-    if (page.length < RAW_PAGE || last === undefined) return n
-    from = last.position + 1
-  }
 }
 
 // One cursor over the whole log in one transaction: the other way to scan by hand.

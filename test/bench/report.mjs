@@ -22,10 +22,15 @@ export function table(headers, rows, right = []) {
 
 /** Summarises a case's samples: the median rate, and the spread so noise is visible. */
 export function summarise(samples) {
-  const rates = samples.map((s) => (s.events / s.ms) * 1000).sort((a, b) => a - b)
-  const mid = Math.floor(rates.length / 2)
-  const median = rates.length % 2 === 1 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2
-  return { median, min: rates[0], max: rates[rates.length - 1] }
+  return summariseValues(samples.map((s) => (s.events / s.ms) * 1000))
+}
+
+/** The median of `values`, and their extremes. */
+export function summariseValues(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] }
 }
 
 /** The `p`th percentile (nearest rank) of `values`; NaN when there are none. */

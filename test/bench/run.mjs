@@ -9,10 +9,12 @@ import { describeMachine } from './machine.mjs'
 import {
   appendKey,
   COMPARISONS,
+  CONSUMER_COMPARISONS,
   DURABILITIES,
   LATENCY_PATHS,
   LATENCY_TARGETS,
   LATENCY_WARMUP,
+  LONG_TASK_LIMIT_MS,
   PROFILES,
   RAW_CEILINGS,
   READ_COMPARISONS,
@@ -21,7 +23,16 @@ import {
   WORKLOADS,
 } from './plan.mjs'
 import { printReport } from './print.mjs'
-import { formatMs, percentile, summarise, summariseLatency, verdict, verdictAtMost } from './report.mjs'
+import {
+  formatMs,
+  formatRate,
+  percentile,
+  summarise,
+  summariseLatency,
+  summariseValues,
+  verdict,
+  verdictAtMost,
+} from './report.mjs'
 import { measureSizes } from './sizes.mjs'
 
 const benchDir = import.meta.dirname
@@ -45,6 +56,7 @@ if (!quick) {
 const appendSamples = new Map()
 const readSamples = new Map()
 const latencySamples = new Map()
+const consumerSamples = { consumer: [], rawWorker: [], jank: [] }
 let tabs
 const { page, openTab, chromiumVersion, close } = await openBenchPage()
 let info
@@ -102,8 +114,55 @@ async function readRounds() {
         progress(`read ${round + 1}/${profile.readRounds}`, '', reader.impl, reader.label, m)
       }
     }
+    // After the read cases: the consumers write their state into this database.
+    await consumerRounds(name)
+    await jankRounds(name)
   } finally {
     await page.evaluate((n) => window.brookBench.drop(n), name)
+  }
+}
+
+/**
+ * A consumer folds the read log from an empty checkpoint, beside a raw read of the same log
+ * in a worker; the order flips each round, after one unmeasured pass of each.
+ */
+async function consumerRounds(name) {
+  const events = profile.readLog
+  const spec = { name, events, consumer: 'bench-fold' }
+  const runs = {
+    consumer: () => page.evaluate((s) => window.brookBench.consumer(s), spec),
+    rawWorker: () => page.evaluate((n) => window.brookBench.rawWorkerRead(n), name),
+  }
+  const labels = {
+    consumer: { impl: 'brook', label: `consumer fold, batches of ${info.consumerBatch}` },
+    rawWorker: { impl: 'raw', label: 'getAll pages of 1,000 in a worker' },
+  }
+  for (const run of Object.values(runs)) await run()
+  for (let round = 0; round < profile.consumerRounds; round++) {
+    const order = round % 2 === 0 ? ['consumer', 'rawWorker'] : ['rawWorker', 'consumer']
+    for (const key of order) {
+      const m = await runs[key]()
+      if (m.events !== events) throw new Error(`${labels[key].label} handled ${m.events} events of ${events}`)
+      consumerSamples[key].push(m)
+      progress(`consumer ${round + 1}/${profile.consumerRounds}`, '', labels[key].impl, labels[key].label, m)
+    }
+  }
+}
+
+/** `jankConsumers` consumers fold the read log at once while the page watches its main thread. */
+async function jankRounds(name) {
+  const n = profile.jankConsumers
+  const spec = { name, events: profile.readLog, consumers: Array.from({ length: n }, (_, i) => `bench-fold-${i + 1}`) }
+  for (let round = 0; round < profile.jankRounds; round++) {
+    const m = await page.evaluate((s) => window.brookBench.consumerJank(s), spec)
+    consumerSamples.jank.push(m)
+    const rate = formatRate(((m.events * n) / m.ms) * 1000)
+    const longest = m.longTasks.length === 0 ? '—' : `${formatMs(Math.max(...m.longTasks.map((t) => t.duration)))} ms`
+    console.log(
+      `  ${`jank ${round + 1}/${profile.jankRounds}`.padEnd(11)} ${''.padEnd(7)} brook ${`${n} consumers at once`.padEnd(34)} ` +
+        `${rate.padStart(9)} events/s, ${m.longTasks.length} long tasks (longest ${longest}), ` +
+        `timer late up to ${formatMs(m.timerLateMaxMs)} ms`,
+    )
   }
 }
 
@@ -274,6 +333,67 @@ const latency = {
   }),
 }
 
+const consumerRate = (m, part) =>
+  part === 'total' ? { events: m.events, ms: m.ms } : { events: m.events, ms: m.ms - m.runningMs }
+const rawWorkerRate = (m, part) =>
+  part === 'total' ? { events: m.events, ms: m.ms } : { events: m.events, ms: m.readMs }
+const consumerCase = (key, label, samples, rateOf, startupOf) => ({
+  key,
+  label,
+  total: summarise(samples.map((m) => rateOf(m, 'total'))),
+  alone: summarise(samples.map((m) => rateOf(m, 'alone'))),
+  startupMs: summariseValues(samples.map(startupOf)),
+  samples: withRates(samples),
+})
+const jankSamples = consumerSamples.jank
+const allLongTasks = jankSamples.flatMap((m) => m.longTasks)
+const longTasksOver = allLongTasks.filter((t) => t.duration > LONG_TASK_LIMIT_MS).length
+const consumers = {
+  events: profile.readLog,
+  rounds: profile.consumerRounds,
+  batchSize: info.consumerBatch,
+  stateKeys: consumerSamples.consumer[0]?.stateKeys,
+  fold: 'per stream: count and sum of qty x price, tx.get and tx.put for every event (fold.ts)',
+  method:
+    'each run from an empty checkpoint and state; consumer timed on the page from startConsumer() until ' +
+    'onProgress reported the checkpoint at the head, start-up until the first running report; raw worker ' +
+    'timed on the page from new Worker until its answer, and inside the worker for the read alone',
+  cases: [
+    consumerCase('consumer', 'consumer (fold.consumer.ts)', consumerSamples.consumer, consumerRate, (m) => m.runningMs),
+    consumerCase(
+      'raw-worker',
+      'raw getAll pages of 1,000 in a worker',
+      consumerSamples.rawWorker,
+      rawWorkerRate,
+      (m) => m.ms - m.readMs,
+    ),
+  ],
+  jank: {
+    consumers: profile.jankConsumers,
+    events: profile.readLog,
+    rounds: jankSamples.map((m) => ({
+      ms: m.ms,
+      eventsPerSec: ((m.events * m.consumers.length) / m.ms) * 1000,
+      longTasks: m.longTasks.length,
+      longestMs: Math.max(0, ...m.longTasks.map((t) => t.duration)),
+      over: m.longTasks.filter((t) => t.duration > LONG_TASK_LIMIT_MS).length,
+      timerLateMaxMs: m.timerLateMaxMs,
+      timerLateP99Ms: m.timerLateP99Ms,
+      observerChecked: m.observerChecked,
+    })),
+    longTasks: allLongTasks.length,
+    longestMs: Math.max(0, ...allLongTasks.map((t) => t.duration)),
+    limitMs: LONG_TASK_LIMIT_MS,
+    over: longTasksOver,
+    verdict: jankSamples.length === 0 ? '—' : longTasksOver === 0 ? 'meets' : 'below',
+    samples: jankSamples,
+  },
+}
+for (const c of CONSUMER_COMPARISONS) {
+  const [consumer, raw] = consumers.cases.map((k) => k[c.part].median)
+  comparisons.push(compare(c.label, '', consumer, raw, c.target))
+}
+
 const results = {
   startedAt: startedAt.toISOString(),
   profile: quick ? 'quick' : 'full',
@@ -286,6 +406,7 @@ const results = {
   comparisons,
   ceilings,
   latency,
+  consumers,
   sizes,
 }
 
