@@ -1,17 +1,7 @@
 // Serves the benchmark page with Vite's dev server and opens it in headless Chromium.
 import { chromium } from 'playwright-core'
 import { createServer, defaultClientConditions } from 'vite'
-
-// As in web-test-runner.config.mjs: what Chromium needs to run headless as root in CI.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+import { chromiumArgs, chromiumPath } from '../chromium.mjs'
 
 /**
  * Starts the page and returns `{ page, openTab, chromiumVersion, close }`. `page` has
@@ -34,8 +24,8 @@ export async function openBenchPage() {
   if (address === null || typeof address !== 'object') throw new Error('Vite did not start listening')
 
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    executablePath: chromiumPath,
+    args: chromiumArgs,
   })
   const close = async () => {
     await browser.close()
