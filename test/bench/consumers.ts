@@ -29,6 +29,9 @@ const START_TIMEOUT_MS = 30_000
 const CATCH_UP_TIMEOUT_MS = 180_000
 
 const foldUrl = (consumer: string) => {
+  // Vite's dev server takes a `.` in the query for a file extension and then fails to
+  // transform the module as TypeScript; startConsumer would wait for it forever.
+  if (consumer.includes('.')) throw new Error(`consumer names here must not contain '.': ${consumer}`)
   const url = new URL('./fold.consumer.ts', import.meta.url)
   url.searchParams.set('name', consumer)
   return url

@@ -5,6 +5,8 @@ export function printReport(results) {
   const { machine, event, settings } = results
   const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
   console.log(`\n== Brook benchmark, ${results.profile} run, ${results.startedAt} (${results.durationSec} s)`)
+  const phases = Object.entries(results.phasesSec ?? {}).map(([key, sec]) => `${key} ${Math.round(sec)}`)
+  if (phases.length > 0) console.log(`time, s:  ${phases.join(', ')}`)
   console.log(
     `machine:  ${machine.cpuModel} x ${machine.cpuCount}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
   )

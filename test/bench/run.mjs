@@ -41,6 +41,16 @@ const quick = process.argv.includes('--quick')
 const profile = quick ? PROFILES.quick : PROFILES.full
 const startedAt = new Date()
 const started = performance.now()
+/** Seconds each part of the run took, for the run-time budget. */
+const phases = {}
+async function phase(key, work) {
+  const start = performance.now()
+  try {
+    return await work()
+  } finally {
+    phases[key] = Math.round((performance.now() - start) / 100) / 10
+  }
+}
 
 console.log(`Brook benchmark (${quick ? 'quick smoke run: figures are not meaningful' : 'full'})`)
 const machine = describeMachine()
@@ -50,7 +60,7 @@ const machine = describeMachine()
 const measuringSizes = measureSizes(repoRoot, benchDir).catch((err) => ({ error: String(err?.stack ?? err) }))
 if (!quick) {
   console.log('building packages and bundling for sizes...')
-  await measuringSizes
+  await phase('sizes', () => measuringSizes)
 }
 
 const appendSamples = new Map()
@@ -63,11 +73,13 @@ let info
 try {
   info = await page.evaluate(() => window.brookBench.info())
   console.log('warm-up...')
-  await appendRound(WARMUP_COUNTS, 0, undefined)
-  for (let round = 0; round < profile.rounds; round++) await appendRound(profile.counts, round, appendSamples)
+  await phase('append', async () => {
+    await appendRound(WARMUP_COUNTS, 0, undefined)
+    for (let round = 0; round < profile.rounds; round++) await appendRound(profile.counts, round, appendSamples)
+  })
   // Before the read cases, as a precaution: filling and deleting their log is the run's
   // heaviest storage work, and any aftermath (compaction) would fall on one latency path.
-  await latencyRounds()
+  await phase('latency', latencyRounds)
   await readRounds()
 } finally {
   await close()
@@ -99,7 +111,8 @@ async function appendRound(counts, round, samples) {
 /** Fills one log, then reads it whole with each reader in turn, alternating as above. */
 async function readRounds() {
   console.log(`filling a log of ${profile.readLog.toLocaleString('en-US')} events for the read cases...`)
-  const name = await page.evaluate((n) => window.brookBench.prefill(n), profile.readLog)
+  const name = await phase('fill', () => page.evaluate((n) => window.brookBench.prefill(n), profile.readLog))
+  const reading = performance.now()
   try {
     // One unmeasured pass: the first read after a large fill pays for compaction and cold caches.
     await page.evaluate((s) => window.brookBench.read(s), { impl: 'raw-getall', name })
@@ -114,9 +127,10 @@ async function readRounds() {
         progress(`read ${round + 1}/${profile.readRounds}`, '', reader.impl, reader.label, m)
       }
     }
+    phases.read = Math.round((performance.now() - reading) / 100) / 10
     // After the read cases: the consumers write their state into this database.
-    await consumerRounds(name)
-    await jankRounds(name)
+    await phase('consumers', () => consumerRounds(name))
+    await phase('jank', () => jankRounds(name))
   } finally {
     await page.evaluate((n) => window.brookBench.drop(n), name)
   }
@@ -144,7 +158,7 @@ async function consumerRounds(name) {
       const m = await runs[key]()
       if (m.events !== events) throw new Error(`${labels[key].label} handled ${m.events} events of ${events}`)
       consumerSamples[key].push(m)
-      progress(`consumer ${round + 1}/${profile.consumerRounds}`, '', labels[key].impl, labels[key].label, m)
+      progress(`worker ${round + 1}/${profile.consumerRounds}`, '', labels[key].impl, labels[key].label, m)
     }
   }
 }
@@ -398,6 +412,7 @@ const results = {
   startedAt: startedAt.toISOString(),
   profile: quick ? 'quick' : 'full',
   durationSec: Math.round((performance.now() - started) / 1000),
+  phasesSec: phases,
   machine: { ...machine, chromium: chromiumVersion, userAgent: info.userAgent },
   event: { bytes: info.eventBytes, rowBytes: info.rowBytes },
   settings: profile,
