@@ -1,6 +1,5 @@
-import Dexie from 'dexie'
 import { isBrookError, type BrookError, type CommitResult, type PreparedEntry } from '@brook/core'
-import { toBrookError, type BrookDatabase, type Connection } from './database.ts'
+import { toBrookError, type Connection } from './database.ts'
 import { writeGroup, type Settle, type WriterCache } from './write-transaction.ts'
 
 interface Pending {
@@ -95,20 +94,4 @@ export function createGroupCommit(
       while (draining !== undefined) await draining
     },
   }
-}
-
-/**
- * The stream's version (0 when absent), read from the unique `[stream+version]` index.
- *
- * @example
- * ```ts
- * await lastVersion(db, 'cart-1') // 3
- * ```
- */
-export async function lastVersion(db: BrookDatabase, stream: string): Promise<number> {
-  const key = await db.events
-    .where('[stream+version]')
-    .between([stream, Dexie.minKey], [stream, Dexie.maxKey])
-    .lastKey()
-  return Array.isArray(key) ? (key as unknown as [string, number])[1] : 0
 }

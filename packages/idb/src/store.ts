@@ -21,8 +21,8 @@ import {
   type RecordedEvent,
 } from '@brook/core'
 import { createBus } from '@brook/bus'
-import { loadOrigin, openDatabase, toBrookError } from './database.ts'
-import { createGroupCommit, lastVersion } from './group-commit.ts'
+import { loadOrigin, openDatabase, toBrookError, type BrookDatabase } from './database.ts'
+import { createGroupCommit } from './group-commit.ts'
 
 export interface OpenEventStoreOptions {
   /**
@@ -200,4 +200,20 @@ async function* pages(
     if (page.length < count || last === undefined) return
     from = key(last) + (forward ? 1 : -1)
   }
+}
+
+/**
+ * The stream's version (0 when absent), read from the unique `[stream+version]` index.
+ *
+ * @example
+ * ```ts
+ * await lastVersion(db, 'cart-1') // 3
+ * ```
+ */
+export async function lastVersion(db: BrookDatabase, stream: string): Promise<number> {
+  const key = await db.events
+    .where('[stream+version]')
+    .between([stream, Dexie.minKey], [stream, Dexie.maxKey])
+    .lastKey()
+  return Array.isArray(key) ? (key as unknown as [string, number])[1] : 0
 }

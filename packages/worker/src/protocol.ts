@@ -1,5 +1,3 @@
-import type { EventFilter } from '@brook/core'
-
 /** What a consumer instance is doing. */
 export type ConsumerState = 'starting' | 'standby' | 'running' | 'paused' | 'stopped' | 'failed'
 
@@ -45,9 +43,3 @@ export interface ConsumerWorkerApi {
 }
 
 export const CONSUMER_PROTOCOL: number = 1
-
-/** Shared by both sides: how a definition is described to the page. */
-export interface ConsumerShape {
-  name: string
-  filter?: EventFilter
-}
