@@ -36,5 +36,16 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['dexie', 'node:*', 'lit', '@brook/*'] }],
     },
   },
+  {
+    // Operators are pure functions of timestamped events: no DOM, no storage, no timers.
+    files: ['packages/cep/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['dexie', 'node:*', 'lit', '@brook/idb', '@brook/bus', '@brook/worker', '@brook/projections'] },
+      ],
+    },
+  },
   prettier,
 )

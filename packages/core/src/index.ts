@@ -6,6 +6,7 @@ export type {
   AppendResult,
   CommitEntry,
   CommitResult,
+  ConsumerTx,
   Direction,
   EventFilter,
   EventHandler,

@@ -141,3 +141,32 @@ export interface EventStore {
   /** Releases the store; later calls reject with `STORE_CLOSED`. */
   close(): Promise<void>
 }
+
+/**
+ * A consumer's window on its own durable state inside one batch (see `runConsumer` in
+ * `@brook/worker/worker`). Writes and appends are buffered and commit in ONE IndexedDB
+ * transaction with the consumer's checkpoint after the batch is handled: a batch takes
+ * effect entirely or not at all, so nothing is applied or emitted twice.
+ *
+ * @example
+ * ```ts
+ * async handle(batch, tx) {
+ *   const seen = (await tx.get<number>('seen')) ?? 0
+ *   tx.put('seen', seen + batch.length)
+ *   if (seen < 100 && seen + batch.length >= 100) tx.append('milestones', [{ type: 'Reached100', data: {} }])
+ * }
+ * ```
+ */
+export interface ConsumerTx {
+  /** A copy of the value under `key` (this batch's own writes included). */
+  get<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined>
+  /** Sets `key` (JSON, checked at once). */
+  put(key: string, value: unknown): void
+  delete(key: string): void
+  /**
+   * Appends derived events to `stream`, committed with the checkpoint (so exactly once).
+   * Validated at once (`VALIDATION`); ids are assigned if absent. The consumer's position
+   * in the log is unaffected: derived events land after the current head.
+   */
+  append(stream: string, events: readonly NewEvent[]): void
+}
