@@ -229,7 +229,7 @@ describe('consumers in workers (real Chromium)', () => {
     await a.evaluate(async () => {
       const storage = await window.brook.openConsumerStorage('consumers', 'totals')
       const at = await storage.checkpoint()
-      await storage.commit(at, at, new Map([['cured', true]]))
+      await storage.commit(at, at, { changes: new Map([['cured', true]]) })
       storage.close()
     })
     expect(await a.evaluate(() => window.fixture.consumer?.replayParked())).toBe(2)
@@ -295,6 +295,87 @@ describe('consumers in workers (real Chromium)', () => {
       }
     })
     expect(badReset).toBe('position')
+  })
+
+  it('derived events commit with the checkpoint: killed again and again, each cause yields exactly one', async () => {
+    const a = await tab()
+    await fill(a, 1500, 6)
+    const startDerive = () => a.evaluate(() => window.fixture.startModule('derive'))
+    for (const target of [100, 350, 600, 900, 1200]) {
+      await startDerive()
+      await reached(a, target)
+      await a.evaluate(() => window.fixture.consumer?.terminate())
+    }
+    await startDerive()
+    // The derived events lengthen the log the consumer reads: 1,500 causes, 1,500 effects.
+    await reached(a, 3000)
+    const events = await a.evaluate(async () => {
+      const store = await window.fixture.store('consumers')
+      const out: { id: string; stream: string; version: number; type: string; n: number; cause: unknown }[] = []
+      for await (const e of store.read()) {
+        const n = (e.data as { n: number }).n
+        out.push({ id: e.id, stream: e.stream, version: e.version, type: e.type, n, cause: e.meta.causationId })
+      }
+      return out
+    })
+    expect(events).toHaveLength(3000)
+    const causes = new Map(events.filter((e) => e.type === 'Added').map((e) => [e.id, e]))
+    const derived = events.filter((e) => e.type === 'Derived')
+    expect(derived).toHaveLength(1500)
+    expect(new Set(derived.map((e) => e.cause)).size).toBe(1500)
+    for (const d of derived) {
+      const cause = causes.get(d.cause as string)
+      expect(cause, `cause of ${d.id}`).toBeDefined()
+      expect(d.stream).toBe(`derived-${cause?.stream}`)
+      expect(d.n).toBe((cause?.n ?? 0) * 2)
+    }
+    // Per derived stream, the causes' order is kept (a batch appends in position order).
+    const byStream = new Map<string, number[]>()
+    for (const d of derived)
+      byStream.set(d.stream, [...(byStream.get(d.stream) ?? []), causes.get(d.cause as string)?.n ?? -1])
+    for (const [stream, ns] of byStream) expect(ns, stream).toEqual([...ns].sort((x, y) => x - y))
+  })
+
+  it('a worker that fails to load or to start rejects startConsumer with WORKER_FAILED instead of hanging', async () => {
+    const a = await tab()
+    for (const module of ['invalid', 'missing'] as const) {
+      const outcome = await a.evaluate(async (m) => {
+        try {
+          await window.fixture.startModule(m)
+          return 'started'
+        } catch (e) {
+          return window.brook.isBrookError(e) ? { code: e.code, reason: e.fields.reason } : String(e)
+        }
+      }, module)
+      expect(outcome, module).toMatchObject({ code: 'WORKER_FAILED' })
+    }
+  })
+
+  it('calls pending when the worker dies all reject with WORKER_FAILED; none hangs', async () => {
+    const a = await tab()
+    await fill(a, 200, 2)
+    await start(a)
+    const outcomes = await a.evaluate(async () => {
+      const consumer = window.fixture.consumer
+      if (consumer === undefined) throw new Error('no consumer')
+      const calls = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? consumer.status() : consumer.parked()))
+      consumer.terminate()
+      const settled = await Promise.allSettled(calls)
+      const later = await consumer.status().then(
+        () => 'resolved',
+        (e: unknown) => (window.brook.isBrookError(e) ? e.code : String(e)),
+      )
+      return {
+        codes: settled.map((r) =>
+          r.status === 'rejected' && window.brook.isBrookError(r.reason) ? r.reason.code : r.status,
+        ),
+        later,
+      }
+    })
+    // Calls the worker answered before it died may have resolved; every other one rejected typed.
+    expect(outcomes.codes.filter((c) => c !== 'fulfilled' && c !== 'WORKER_FAILED')).toEqual([])
+    expect(outcomes.codes.filter((c) => c === 'WORKER_FAILED').length).toBeGreaterThan(0)
+    expect(outcomes.later).toBe('STORE_CLOSED')
   })
 
   it("reset('start') rebuilds the state from the log; reset(position) replays from there", async () => {

@@ -24,6 +24,8 @@ export const ErrorCode = {
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   /** App code called by Brook (a subscriber, a handler) threw. Fields: `reason`, `where`. */
   HANDLER_FAILED: 'HANDLER_FAILED',
+  /** A consumer's worker failed to load, threw at start, or was terminated under a call. Field: `reason`. */
+  WORKER_FAILED: 'WORKER_FAILED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -39,6 +41,7 @@ export interface ErrorFields {
   APP_OUTDATED: { reason: string }
   STORAGE_UNAVAILABLE: { reason: string }
   HANDLER_FAILED: { reason: string; where: string }
+  WORKER_FAILED: { reason: string }
 }
 
 /** A {@link BrookError} narrowed to one code, with that code's fields typed. */

@@ -20,7 +20,7 @@ export type {
   SubscribeOptions,
   Unsubscribe,
 } from './types.ts'
-export { MAX_JSON_DEPTH, toPlainJson, utf8Length } from './json.ts'
+export { copyJson, MAX_JSON_DEPTH, toPlainJson, utf8Length } from './json.ts'
 export {
   Limits,
   parse,

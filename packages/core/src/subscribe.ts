@@ -3,8 +3,11 @@ import { BrookError } from './errors.ts'
 import type { EventFilter, EventHandler, ReadOptions, RecordedEvent, SubscribeOptions, Unsubscribe } from './types.ts'
 import { parse } from './validation.ts'
 
-/** Events read per step of a subscription: bounds what it holds in memory. */
-const PAGE = 500
+/**
+ * Events read per step of a subscription. While catching up, the next page is read while
+ * this one is handled, so at most two pages are held in memory.
+ */
+const PAGE = 1000
 
 /** The shape of an {@link EventFilter}, strict: a misspelt key is an error. */
 export const EventFilterSchema = v.strictObject({
@@ -146,13 +149,28 @@ export function startSubscription(
 
   const run = async () => {
     let next = o.from === 'end' ? (await source.head()) + 1 : o.from === 'start' || o.from === undefined ? 1 : o.from
-    while (!stop.stopped) {
+    // Each read remembers the change counter from before it began: a bump after that may
+    // not be in the page, so it must cut the next sleep short.
+    const readPage = (from: number) => {
       const seen = source.seq()
-      let got = 0
+      const page = (async () => {
+        const events: RecordedEvent[] = []
+        for await (const e of source.read({ from, limit: PAGE })) events.push(e)
+        return events
+      })()
+      page.catch(() => {}) // awaited below; this only keeps an abandoned read-ahead quiet
+      return { seen, page }
+    }
+    let ahead: ReturnType<typeof readPage> | undefined
+    while (!stop.stopped) {
+      const { seen, page } = ahead ?? readPage(next)
+      const events = await page
+      const last = events[events.length - 1]
+      // A full page means more may follow: read it while this one is handled (catch-up).
+      ahead = events.length === PAGE && last !== undefined ? readPage(last.position + 1) : undefined
       // Unfiltered pages: the cursor must pass filtered-out events too.
-      for await (const e of source.read({ from: next, limit: PAGE })) {
+      for (const e of events) {
         if (stop.stopped) return
-        got += 1
         if (matches(e)) {
           try {
             inHandler = true
@@ -171,7 +189,7 @@ export function startSubscription(
         }
         next = e.position + 1
       }
-      if (got < PAGE) await source.wait(seen, stop)
+      if (events.length < PAGE) await source.wait(seen, stop)
     }
   }
 

@@ -1,5 +1,14 @@
-import { BrookError, toPlainJson, type BrookErrorData, type JsonValue, type RecordedEvent } from '@brook/core'
-import { openDatabase, type Connection, type ParkedRow, type StateRow } from './database.ts'
+import {
+  BrookError,
+  toPlainJson,
+  type BrookErrorData,
+  type CommitResult,
+  type JsonValue,
+  type PreparedEntry,
+  type RecordedEvent,
+} from '@brook/core'
+import { loadOrigin, openDatabase, type Connection, type ParkedRow, type StateRow } from './database.ts'
+import { appendWithin } from './write-transaction.ts'
 
 /** A change to one key of a consumer's state: a value, or `undefined` to delete it. */
 export type StateChanges = ReadonlyMap<string, JsonValue | undefined>
@@ -9,6 +18,16 @@ export interface ParkRequest {
   event: RecordedEvent
   error: BrookErrorData
   attempts: number
+}
+
+/** Everything one consumer commit writes besides the checkpoint. */
+export interface BatchWrites {
+  changes?: StateChanges
+  parked?: readonly ParkRequest[]
+  /** Parked rows to drop (replayed). */
+  unpark?: readonly number[]
+  /** Derived events, prepared (`prepareAppend`/`prepareCommit`), appended as one atomic commit. */
+  appends?: readonly PreparedEntry[]
 }
 
 /**
@@ -21,21 +40,16 @@ export interface ConsumerStorage {
   checkpoint(): Promise<number>
   /** Reads state keys; absent keys are missing from the map. */
   read(keys: readonly string[]): Promise<Map<string, JsonValue>>
-  /** Every state key and value, in key order. */
-  readAll(): Promise<Map<string, JsonValue>>
+  /** Every state key and value (the first `limit`, when given), in key order. */
+  readAll(limit?: number): Promise<Map<string, JsonValue>>
   /**
    * One readwrite transaction: if the checkpoint is still `expected` (else `CONCURRENCY`:
-   * another instance moved it; nothing is written), apply `changes`, park `parked`, and
-   * set the checkpoint to `next`, and drop the parked rows at `unpark` (replayed). This is
-   * what makes effects through state exactly-once.
+   * another instance moved it; nothing is written), apply the state changes, park and
+   * unpark, append the derived events, and set the checkpoint to `next`. This is what
+   * makes effects through state, and derived events, exactly-once. Resolves with the
+   * append's result when there were appends (and the new head, to announce).
    */
-  commit(
-    expected: number,
-    next: number,
-    changes: StateChanges,
-    parked?: readonly ParkRequest[],
-    unpark?: readonly number[],
-  ): Promise<void>
+  commit(expected: number, next: number, writes?: BatchWrites): Promise<CommitResult | undefined>
   parked(): Promise<ParkedRow[]>
   parkedCount(): Promise<number>
   /** Removes parked events (after replaying them, or to give up on them). */
@@ -67,6 +81,7 @@ export async function openConsumerStorage(
   const connection: Connection = await openDatabase(storeName, durability, options.openTimeoutMs ?? 3000)
   const { db } = connection
   const what = `consumer ${consumer}`
+  let origin: string | undefined
   const guard = <T>(work: () => Promise<T>): Promise<T> => connection.guard(what, work)
   const range = (store: 'consumerState' | 'parked') =>
     db[store]
@@ -81,10 +96,18 @@ export async function openConsumerStorage(
         const rows = await db.consumerState.bulkGet(keys.map((k) => [consumer, k] as [string, string]))
         return new Map(rows.filter((r): r is StateRow => r !== undefined).map((r) => [r.key, r.value]))
       }),
-    readAll: () =>
-      guard(async () => new Map(((await range('consumerState').toArray()) as StateRow[]).map((r) => [r.key, r.value]))),
-    commit: (expected, next, changes, parked = [], unpark = []) =>
-      guard(() => commitBatch(db.backendDB(), durability, consumer, expected, next, changes, parked, unpark)),
+    readAll: (limit) =>
+      guard(async () => {
+        const all = range('consumerState')
+        const rows = (await (limit === undefined ? all : all.limit(limit)).toArray()) as StateRow[]
+        return new Map(rows.map((r) => [r.key, r.value]))
+      }),
+    commit: (expected, next, writes = {}) =>
+      guard(async () => {
+        origin ??= await loadOrigin(db)
+        const stamp = { time: Date.now(), origin }
+        return commitBatch(db.backendDB(), durability, consumer, expected, next, writes, stamp)
+      }),
     parked: () => guard(async () => (await range('parked').toArray()) as ParkedRow[]),
     parkedCount: () => guard(() => range('parked').count()),
     unpark: (positions) => guard(() => db.parked.bulkDelete(positions.map((p) => [consumer, p] as [string, number]))),
@@ -103,27 +126,29 @@ export async function openConsumerStorage(
   }
 }
 
-// Native transaction, committed explicitly: state, parked rows and checkpoint together.
-// Nothing app-defined runs inside it (the handler ran before, against a buffer), so it
-// cannot be kept open or committed early by an `await` (RELIABILITY.md §2, E4).
+// Native transaction, committed explicitly: state, parked rows, derived events and the
+// checkpoint together. Nothing app-defined runs inside it (the handler ran before, against
+// a buffer), so it cannot be kept open or committed early by an `await` (RELIABILITY.md
+// §2, E4).
 function commitBatch(
   idb: IDBDatabase,
   durability: 'strict' | 'relaxed',
   consumer: string,
   expected: number,
   next: number,
-  changes: StateChanges,
-  parked: readonly ParkRequest[],
-  unpark: readonly number[],
-): Promise<void> {
+  { changes = new Map(), parked = [], unpark = [], appends = [] }: BatchWrites,
+  stamp: { time: number; origin: string },
+): Promise<CommitResult | undefined> {
   const rows = [...changes].map(([key, value]) => ({
     key,
     value: value === undefined ? undefined : toPlainJson(value, `state.${key}`),
   }))
+  const stores = ['checkpoints', 'consumerState', 'parked', ...(appends.length > 0 ? ['events'] : [])]
   return new Promise((resolve, reject) => {
-    const tx = idb.transaction(['checkpoints', 'consumerState', 'parked'], 'readwrite', { durability })
-    let refused: BrookError | undefined
-    tx.oncomplete = () => resolve()
+    const tx = idb.transaction(stores, 'readwrite', { durability })
+    let refused: Error | undefined
+    let appended: CommitResult | undefined
+    tx.oncomplete = () => resolve(appended)
     tx.onabort = () => reject(refused ?? tx.error ?? new DOMException('the consumer commit was aborted', 'AbortError'))
     tx.onerror = (e) => e.stopPropagation()
     const checkpoints = tx.objectStore('checkpoints')
@@ -157,7 +182,22 @@ function commitBatch(
       }
       for (const position of unpark) parkedStore.delete([consumer, position])
       checkpoints.put({ consumer, position: next, updatedAt: Date.now() })
-      tx.commit()
+      if (appends.length === 0) return tx.commit()
+      const fail = (err: unknown) => {
+        refused = err instanceof Error ? err : new Error(String(err))
+        tx.abort()
+      }
+      appendWithin(
+        tx,
+        appends,
+        stamp,
+        (outcome) => {
+          if (!outcome.ok) return fail(outcome.error)
+          appended = outcome.result
+          tx.commit()
+        },
+        fail,
+      )
     }
   })
 }

@@ -88,31 +88,8 @@ export function writeGroup(
       reject(err instanceof Error ? err : new Error(String(err)))
     }
 
-    /** Runs `then` once every request issued by `issue` has succeeded. */
-    const reads = (
-      issue: (track: <T>(req: IDBRequest<T>, use: (value: T) => void) => void) => void,
-      then: () => void,
-    ) => {
-      let pending = 0
-      const track = <T>(req: IDBRequest<T>, use: (value: T) => void) => {
-        pending += 1
-        req.onsuccess = () => {
-          try {
-            use(req.result)
-            if (--pending === 0) then()
-          } catch (err) {
-            fail(err)
-          }
-        }
-      }
-      issue(track)
-      if (pending === 0) then()
-    }
-
-    const readVersion = (track: <T>(req: IDBRequest<T>, use: (value: T) => void) => void, s: string) =>
-      track(byStream.openKeyCursor(streamRange(s), 'prev'), (cursor) => {
-        state.versions.set(s, cursor === null ? 0 : (cursor.key as [string, number])[1])
-      })
+    const reads = (issue: (track: Track) => void, then: () => void) => trackAll(issue, then, fail)
+    const readVersion = (track: Track, s: string) => readStreamVersion(byStream, state, track, s)
 
     const streams = new Set(groups.flatMap((entries) => entries.map((e) => e.stream)))
     const ids = groups.flatMap((entries) => entries.flatMap((e) => e.events.filter((x) => x.idGiven).map((x) => x.id)))
@@ -167,16 +144,8 @@ export function writeGroup(
       }
       reads(
         (track) => {
-          track(store.openKeyCursor(null, 'prev'), (cursor) => {
-            state.head = cursor === null ? 0 : (cursor.key as number)
-          })
-          for (const s of streams) if (!(cache?.versions.has(s) ?? false)) readVersion(track, s)
-          const idIndex = store.index('id')
-          for (const id of ids) {
-            track(idIndex.get(id) as IDBRequest<RecordedEvent | undefined>, (row) => {
-              if (row !== undefined) state.byId.set(id, row)
-            })
-          }
+          const missing = [...streams].filter((s) => !(cache?.versions.has(s) ?? false))
+          readLogState(store, state, missing, ids, track)
         },
         () => {
           valid = cache !== undefined && cache.head === state.head
@@ -193,4 +162,80 @@ export function writeGroup(
       fail(err)
     }
   })
+}
+
+type Track = <T>(req: IDBRequest<T>, use: (value: T) => void) => void
+
+/** Issues requests through `track`; runs `then` once all have succeeded (at once if none). */
+function trackAll(issue: (track: Track) => void, then: () => void, fail: (err: unknown) => void): void {
+  let pending = 0
+  const track: Track = (req, use) => {
+    pending += 1
+    req.onsuccess = () => {
+      try {
+        use(req.result)
+        if (--pending === 0) then()
+      } catch (err) {
+        fail(err)
+      }
+    }
+  }
+  issue(track)
+  if (pending === 0) then()
+}
+
+function readStreamVersion(byStream: IDBIndex, state: LogState, track: Track, s: string): void {
+  track(byStream.openKeyCursor(streamRange(s), 'prev'), (cursor) => {
+    state.versions.set(s, cursor === null ? 0 : (cursor.key as [string, number])[1])
+  })
+}
+
+/** Reads into `state` the head, the versions of `streams`, and the recorded events with `ids`. */
+function readLogState(store: IDBObjectStore, state: LogState, streams: Iterable<string>, ids: string[], track: Track) {
+  track(store.openKeyCursor(null, 'prev'), (cursor) => {
+    state.head = cursor === null ? 0 : (cursor.key as number)
+  })
+  const byStream = store.index('[stream+version]')
+  for (const s of streams) readStreamVersion(byStream, state, track, s)
+  const idIndex = store.index('id')
+  for (const id of ids) {
+    track(idIndex.get(id) as IDBRequest<RecordedEvent | undefined>, (row) => {
+      if (row !== undefined) state.byId.set(id, row)
+    })
+  }
+}
+
+/**
+ * Plans `entries` as one commit inside `tx` (a readwrite transaction that includes
+ * `events`, owned by the caller) from fresh reads, and adds its rows. Calls `done` with the
+ * outcome and the head after it; the caller commits or aborts. Used where derived events
+ * must commit with other writes, such as a consumer's checkpoint.
+ *
+ * @example
+ * ```ts
+ * appendWithin(tx, prepareAppend('alerts', events, {}, max, newEventId), stamp, (outcome) =>
+ *   outcome.ok ? tx.commit() : tx.abort(),
+ * )
+ * ```
+ */
+export function appendWithin(
+  tx: IDBTransaction,
+  entries: readonly PreparedEntry[],
+  stamp: { time: number; origin: string },
+  done: (outcome: Settle, head: number) => void,
+  fail: (err: unknown) => void,
+): void {
+  const store = tx.objectStore('events')
+  const state: LogState = { head: 0, versions: new Map(), byId: new Map() }
+  const ids = entries.flatMap((e) => e.events.filter((x) => x.idGiven).map((x) => x.id))
+  trackAll(
+    (track) => readLogState(store, state, new Set(entries.map((e) => e.stream)), ids, track),
+    () => {
+      const outcome = planCommit(state, entries, stamp)
+      if (outcome.kind === 'error') return done({ ok: false, error: outcome.error }, state.head)
+      if (outcome.kind === 'write') for (const row of outcome.records) store.add(row)
+      done({ ok: true, result: outcome.result }, state.head)
+    },
+    fail,
+  )
 }

@@ -74,31 +74,41 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
   const progress = opts.onProgress === undefined ? undefined : Comlink.proxy(opts.onProgress)
   let workers: Worker[] = []
   let apis: Comlink.Remote<ConsumerWorkerApi>[] = []
+  // Rejects when the current workers die. Comlink never settles a call whose worker is gone,
+  // so every call races this: none hangs (RELIABILITY.md, E5).
+  let death = deathOf([])
 
   const launch = async () => {
     const fresh = Array.from({ length: partitions }, () => new Worker(url, { type: 'module' }))
     const wrapped = fresh.map((w) => Comlink.wrap<ConsumerWorkerApi>(w))
+    const dying = deathOf(fresh)
     try {
-      await Promise.all(
-        wrapped.map(async (api, partition) => {
-          const protocol = await api.protocol
-          if (protocol !== CONSUMER_PROTOCOL) {
-            const reason = `the worker speaks protocol ${String(protocol)}, this page ${CONSUMER_PROTOCOL}: reload`
-            throw BrookError.create('APP_OUTDATED', `cannot start consumer: ${reason}`, { reason })
-          }
-          const store = opts.store === undefined ? {} : { store: opts.store }
-          await api.start({ partition, partitions, ...store }, progress)
-        }),
+      await race(
+        dying,
+        Promise.all(
+          wrapped.map(async (api, partition) => {
+            const protocol = await api.protocol
+            if (protocol !== CONSUMER_PROTOCOL) {
+              const reason = `the worker speaks protocol ${String(protocol)}, this page ${CONSUMER_PROTOCOL}: reload`
+              throw BrookError.create('APP_OUTDATED', `cannot start consumer: ${reason}`, { reason })
+            }
+            const store = opts.store === undefined ? {} : { store: opts.store }
+            await api.start({ partition, partitions, ...store }, progress)
+          }),
+        ),
       )
     } catch (err) {
       for (const w of fresh) w.terminate()
+      dying.kill('it failed to start')
       throw err
     }
     workers = fresh
     apis = wrapped
+    death = dying
   }
   const kill = () => {
     for (const w of workers) w.terminate()
+    death.kill('it was terminated')
     workers = []
     apis = []
   }
@@ -118,7 +128,8 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
     stopped = true
     leaveCache()
   }
-  const all = async <T>(call: (api: Comlink.Remote<ConsumerWorkerApi>) => Promise<T>) => Promise.all(apis.map(call))
+  const all = async <T>(call: (api: Comlink.Remote<ConsumerWorkerApi>) => Promise<T>) =>
+    race(death, Promise.all(apis.map(call)))
 
   return {
     async status() {
@@ -158,3 +169,23 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
     },
   }
 }
+
+interface Death {
+  readonly promise: Promise<never>
+  kill(reason: string): void
+}
+
+/** A promise that rejects with `WORKER_FAILED` once any of `workers` errors, or on `kill`. */
+function deathOf(workers: readonly Worker[]): Death {
+  let reject: (err: BrookError) => void = () => {}
+  const promise = new Promise<never>((_, r) => (reject = r))
+  promise.catch(() => {}) // observed by `race`; a death nobody awaits is not an error
+  const kill = (reason: string) => reject(BrookError.create('WORKER_FAILED', `consumer worker: ${reason}`, { reason }))
+  for (const w of workers) {
+    // Fired for a module that fails to load or throws at top level (e.g. an invalid definition).
+    w.addEventListener('error', (e) => kill(e.message === '' ? 'the worker module failed to load' : e.message))
+  }
+  return { promise, kill }
+}
+
+const race = <T>(death: Death, work: Promise<T>): Promise<T> => Promise.race([work, death.promise])

@@ -1,2 +1,3 @@
 export { createConsumerRuntime, runConsumer } from './run-consumer.ts'
-export type { ConsumerDefinition, ConsumerTx } from './run-consumer.ts'
+export type { ConsumerDefinition } from './run-consumer.ts'
+export type { ConsumerTx } from '@brook/core'

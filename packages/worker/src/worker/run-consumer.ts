@@ -2,19 +2,25 @@ import * as Comlink from 'comlink'
 import * as v from 'valibot'
 import {
   BrookError,
+  copyJson,
   EventFilterSchema,
   isBrookError,
+  Limits,
   matchesFilter,
+  newEventId,
   parse,
   partitionOf,
+  prepareAppend,
   toPlainJson,
+  type ConsumerTx,
   type EventFilter,
   type EventStore,
   type JsonValue,
+  type PreparedEntry,
   type RecordedEvent,
 } from '@brook/core'
 import { createBus, holdLease, type Bus, type Lease } from '@brook/bus'
-import { openConsumerStorage, openEventStore, type ConsumerStorage } from '@brook/idb'
+import { openConsumerStorage, openEventStore, type BatchWrites, type ConsumerStorage } from '@brook/idb'
 import { installBrookErrorTransfer } from '../comlink-errors.ts'
 import { ResetTarget } from '../reset-target.ts'
 import {
@@ -25,19 +31,6 @@ import {
   type StartConfig,
 } from '../protocol.ts'
 import { createRate } from './rate.ts'
-
-/**
- * The consumer's window on its own state, inside one batch. Writes are buffered and commit
- * in ONE IndexedDB transaction with the checkpoint, after `handle` returns; so a batch is
- * applied entirely or not at all, and awaiting anything in `handle` is safe.
- */
-export interface ConsumerTx {
-  /** A copy of the value under `key` (this batch's own writes included). */
-  get<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined>
-  /** Sets `key` (JSON, checked at once). */
-  put(key: string, value: unknown): void
-  delete(key: string): void
-}
 
 export interface ConsumerDefinition {
   /** Unique per store; names the checkpoint, the state and the lease. */
@@ -53,6 +46,17 @@ export interface ConsumerDefinition {
   retry?: { attempts?: number; backoffMs?: number }
   /** After the last attempt: park the failing event and go on (default), or stop. */
   onFailure?: 'park' | 'stop'
+  /**
+   * Called after each commit with the new checkpoint and the state keys it changed (e.g. to
+   * tell readers in every tab). A throw here is ignored: the batch is already committed.
+   */
+  afterCommit?(info: { position: number; changed: readonly string[] }): void | Promise<void>
+  /**
+   * Called when an instance starts leading from an empty checkpoint (a first build, or after
+   * `reset('start')`): may return a state and the position it is valid at (a snapshot), which
+   * is committed as if every event up to there had been handled.
+   */
+  seed?(): Promise<{ position: number; state: Record<string, JsonValue> } | undefined>
 }
 
 const DefinitionSchema = v.strictObject({
@@ -68,6 +72,12 @@ const DefinitionSchema = v.strictObject({
     }),
   ),
   onFailure: v.optional(v.picklist(['park', 'stop'])),
+  seed: v.optional(
+    v.custom<NonNullable<ConsumerDefinition['seed']>>((f) => typeof f === 'function', 'must be a function'),
+  ),
+  afterCommit: v.optional(
+    v.custom<NonNullable<ConsumerDefinition['afterCommit']>>((f) => typeof f === 'function', 'must be a function'),
+  ),
 })
 
 /** Marks errors thrown by app code, so they are retried and parked, unlike storage errors. */
@@ -86,6 +96,9 @@ class StorageFailure extends Error {
 
 /** Ends a subscription on purpose (stop, lost lease, reset); not a failure. */
 const RESTART = new Error('the consumer restarts its subscription')
+
+/** Up to this many state keys are loaded at once when an instance starts leading. */
+const WARM_KEYS = 20_000
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -140,8 +153,12 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   let onProgress: ((status: ConsumerStatus) => void) | undefined
   let lastReport = 0
   // Values this instance knows (undefined = known absent). Valid while it holds the lease:
-  // the checkpoint fence in every commit proves nobody else wrote.
+  // the checkpoint fence in every commit proves nobody else wrote. When `complete`, it
+  // holds every key, so a miss means absent without a read.
   const cache = new Map<string, JsonValue | undefined>()
+  let complete = false
+  // Bumped by every reset: batches gathered before it must not commit after it.
+  let generation = 0
   const rate = createRate()
 
   const matches = (e: RecordedEvent) =>
@@ -176,9 +193,17 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     return run
   }
 
-  const txFor = (changes: Map<string, JsonValue | undefined>, s: ConsumerStorage): ConsumerTx => ({
+  /** What one attempt at a batch writes, buffered until it commits with the checkpoint. */
+  interface Buffer {
+    changes: Map<string, JsonValue | undefined>
+    appends: PreparedEntry[]
+    ids: Set<string>
+  }
+  const newBuffer = (): Buffer => ({ changes: new Map(), appends: [], ids: new Set() })
+
+  const txFor = ({ changes, appends, ids }: Buffer, s: ConsumerStorage): ConsumerTx => ({
     async get<T extends JsonValue>(key: string) {
-      if (!changes.has(key) && !cache.has(key)) {
+      if (!changes.has(key) && !cache.has(key) && !complete) {
         try {
           cache.set(key, (await s.read([key])).get(key))
         } catch (err) {
@@ -186,7 +211,8 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
         }
       }
       const value = changes.has(key) ? changes.get(key) : cache.get(key)
-      return (value === undefined ? undefined : structuredClone(value)) as T | undefined
+      // A copy: a handler that mutates what it read and then fails must not have changed the cache.
+      return (value === undefined ? undefined : copyJson(value)) as T | undefined
     },
     put(key, value) {
       changes.set(key, toPlainJson(value, `state.${key}`))
@@ -194,26 +220,56 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     delete(key) {
       changes.set(key, undefined)
     },
+    append(stream, events) {
+      const entries = prepareAppend(stream, events, {}, Limits.maxEventBytes, newEventId)
+      for (const e of entries.flatMap((entry) => entry.events)) {
+        if (ids.has(e.id)) {
+          const reason = `id ${e.id} is appended twice in this batch`
+          throw BrookError.create('VALIDATION', `tx.append: ${reason}`, { path: 'events', reason })
+        }
+        ids.add(e.id)
+      }
+      appends.push(...entries)
+    },
   })
+
+  /** Commits a buffer with the checkpoint; announces derived events to every context. */
+  async function commit(
+    expected: number,
+    next: number,
+    buffer: Buffer,
+    extra: Omit<BatchWrites, 'changes' | 'appends'> = {},
+  ) {
+    const s = storage as ConsumerStorage
+    const appended = await s.commit(expected, next, { changes: buffer.changes, appends: buffer.appends, ...extra })
+    for (const [k, value] of buffer.changes) cache.set(k, value)
+    if (appended !== undefined) bus?.announceHead(appended.position)
+    if (def.afterCommit !== undefined) {
+      try {
+        await def.afterCommit({ position: next, changed: [...buffer.changes.keys()] })
+      } catch {
+        // Committed is committed; the hook's failure must not make the batch run again.
+      }
+    }
+  }
 
   /** Handles `batch` and moves the checkpoint to `upTo`, with retries and the failure policy. */
   async function flush(batch: readonly RecordedEvent[], upTo: number): Promise<void> {
     const s = storage as ConsumerStorage
     let last: unknown
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const changes = new Map<string, JsonValue | undefined>()
+      const buffer = newBuffer()
       try {
         if (batch.length > 0) {
           try {
-            await def.handle(batch, txFor(changes, s))
+            await def.handle(batch, txFor(buffer, s))
           } catch (err) {
             // A storage failure stays one even if the handler let it through.
             if (err instanceof StorageFailure) throw err.original
             throw new HandlerError(err)
           }
         }
-        await s.commit(checkpoint, upTo, changes)
-        for (const [k, value] of changes) cache.set(k, value)
+        await commit(checkpoint, upTo, buffer)
         checkpoint = upTo
         rate.add(batch.length)
         report(upTo >= head)
@@ -241,7 +297,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     }
     const [event] = batch as [RecordedEvent]
     const error = BrookError.create('HANDLER_FAILED', reason, { reason, where: `position ${event.position}` })
-    await s.commit(checkpoint, upTo, new Map(), [{ event, error: error.toData(), attempts }])
+    await commit(checkpoint, upTo, newBuffer(), { parked: [{ event, error: error.toData(), attempts }] })
     parkedCount += 1
     checkpoint = upTo
     report(true)
@@ -250,6 +306,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   /** Follows the log from the checkpoint until stopped, the lease is lost, or a reset. */
   function follow(): Promise<'again' | 'done'> {
     const s = store as EventStore
+    const era = generation
     return new Promise((resolve) => {
       let pending: RecordedEvent[] = []
       let seen = checkpoint
@@ -280,7 +337,11 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
           if (pending.length >= batchSize || seen >= head || seen - checkpoint >= batchSize * 10) {
             const batch = pending
             pending = []
-            await serially(() => flush(batch, seen))
+            await serially(() => {
+              // A reset ran since this subscription began: its batch belongs to the old checkpoint.
+              if (era !== generation) throw RESTART
+              return flush(batch, seen)
+            })
           }
         },
       )
@@ -292,6 +353,27 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     })
   }
 
+  /**
+   * Loads the whole state when it is small, so a batch never waits on a read for a key it
+   * has not seen yet (most keys of a growing projection are new). Large state is read lazily.
+   */
+  async function warm(s: ConsumerStorage): Promise<void> {
+    cache.clear()
+    const all = await s.readAll(WARM_KEYS + 1)
+    complete = all.size <= WARM_KEYS
+    if (complete) for (const [k, value] of all) cache.set(k, value)
+  }
+
+  /** Starts from the seed the definition offers (a snapshot) instead of the log's start. */
+  async function seed(s: ConsumerStorage, offer: NonNullable<ConsumerDefinition['seed']>): Promise<void> {
+    const found = await offer()
+    if (found === undefined || found.position <= 0) return
+    const changes = new Map<string, JsonValue | undefined>()
+    for (const [k, value] of Object.entries(found.state)) changes.set(k, toPlainJson(value, `seed.${k}`))
+    await s.commit(0, found.position, { changes })
+    checkpoint = found.position
+  }
+
   async function lead(signal: AbortSignal): Promise<void> {
     const s = storage as ConsumerStorage
     leading = true
@@ -301,8 +383,14 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     })
     try {
       while (leading && !stopped) {
-        checkpoint = await s.checkpoint()
-        cache.clear()
+        // After any batch of the previous subscription still in flight: its commit must
+        // be in what we read, or the warmed cache would miss its keys.
+        await serially(async () => {
+          checkpoint = await s.checkpoint()
+          if (checkpoint === 0 && def.seed !== undefined)
+            await seed(s, () => def.seed?.() ?? Promise.resolve(undefined))
+          await warm(s)
+        })
         if (!leading || stopped) break // lost or stopped while reading
         state = paused ? 'paused' : 'running'
         report(true)
@@ -368,7 +456,9 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       await serially(async () => {
         await s.reset(target === 'start' ? 1 : target, target === 'start')
         checkpoint = target === 'start' ? 0 : target - 1
+        generation += 1
         cache.clear()
+        complete = false
         parkedCount = await s.parkedCount()
       })
       bus?.publish('$consumer-reset', id)
@@ -397,16 +487,16 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       return serially(async () => {
         // Replays are rare and often follow a fix made outside the consumer: read state afresh.
         cache.clear()
+        complete = false
         let replayed = 0
         for (const row of await s.parked()) {
-          const changes = new Map<string, JsonValue | undefined>()
+          const buffer = newBuffer()
           try {
-            await def.handle([row.event], txFor(changes, s))
+            await def.handle([row.event], txFor(buffer, s))
           } catch {
             continue // still failing: it stays parked
           }
-          await s.commit(checkpoint, checkpoint, changes, [], [row.position])
-          for (const [k, value] of changes) cache.set(k, value)
+          await commit(checkpoint, checkpoint, buffer, { unpark: [row.position] })
           parkedCount -= 1
           replayed += 1
         }

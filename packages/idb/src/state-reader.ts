@@ -1,0 +1,69 @@
+import type { JsonValue } from '@brook/core'
+import { openDatabase, type StateRow } from './database.ts'
+
+/** Which keys of a consumer's state to list: in key order, after `after`, under `prefix`. */
+export interface StateRange {
+  prefix?: string
+  /** Exclusive; a full key (prefix included). */
+  after?: string
+  limit?: number
+  /** `'backward'`: last keys first (and `after` counts from the end). */
+  direction?: 'forward' | 'backward'
+}
+
+/**
+ * Read-only access to every consumer's checkpoint and state in a store's database, for the
+ * page side of projections and for tools (one connection for all consumers). Writes go
+ * through the consumers themselves.
+ */
+export interface StateReader {
+  checkpoint(consumer: string): Promise<number>
+  read(consumer: string, keys: readonly string[]): Promise<Map<string, JsonValue>>
+  list(consumer: string, range?: StateRange): Promise<[string, JsonValue][]>
+  close(): void
+}
+
+/**
+ * Opens a {@link StateReader} on store `storeName`.
+ *
+ * @example
+ * ```ts
+ * const reader = await openStateReader('shop')
+ * const carts = await reader.list('projection:carts@1', { prefix: 's:', limit: 20 })
+ * reader.close()
+ * ```
+ */
+export async function openStateReader(
+  storeName: string,
+  options: { openTimeoutMs?: number } = {},
+): Promise<StateReader> {
+  const connection = await openDatabase(storeName, 'strict', options.openTimeoutMs ?? 3000)
+  const { db } = connection
+  const guard = <T>(work: () => Promise<T>): Promise<T> => connection.guard(`state of store ${storeName}`, work)
+  return {
+    checkpoint: (consumer) => guard(async () => (await db.checkpoints.get(consumer))?.position ?? 0),
+    read: (consumer, keys) =>
+      guard(async () => {
+        const rows = await db.consumerState.bulkGet(keys.map((k) => [consumer, k] as [string, string]))
+        return new Map(rows.filter((r): r is StateRow => r !== undefined).map((r) => [r.key, r.value]))
+      }),
+    list: (consumer, { prefix = '', after, limit, direction = 'forward' } = {}) =>
+      guard(async () => {
+        // Keys under `prefix` sort between prefix and prefix + U+FFFF; `after` is exclusive.
+        const end = `${prefix}\uffff`
+        const forward = direction === 'forward'
+        const low = forward && after !== undefined && after > prefix ? after : prefix
+        const high = !forward && after !== undefined && after < end ? after : end
+        let range = db.consumerState
+          .where('[consumer+key]')
+          .between([consumer, low], [consumer, high], !(forward && low === after), !(!forward && high === after))
+        if (direction === 'backward') range = range.reverse()
+        const rows = await (limit === undefined ? range : range.limit(limit)).toArray()
+        return rows.map((r): [string, JsonValue] => [r.key, r.value])
+      }),
+    close() {
+      connection.markClosed('close() was called')
+      db.close()
+    },
+  }
+}
