@@ -1,1 +1,5 @@
-export {}
+export { defineProjection, foldBatch, foldEvents } from './define.ts'
+export type { EventMap, EventOf, Handlers, Projection, ProjectionDefinition } from './define.ts'
+export { openProjection } from './view.ts'
+export type { OpenProjectionOptions, ProjectionState, ProjectionStatus, ProjectionView } from './view.ts'
+export { consumerId as projectionConsumerId } from './names.ts'

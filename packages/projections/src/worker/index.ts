@@ -1,0 +1,2 @@
+export { projectionConsumer, runProjection } from './run-projection.ts'
+export type { RunProjectionOptions } from './run-projection.ts'
