@@ -75,7 +75,7 @@ describe('ProjectionController (real IndexedDB, a real worker)', function () {
     const el = Object.assign(document.createElement('test-count-view') as CountView, { store, stream: 's1' })
     document.body.append(el)
     await until(el, () => text(el, 'n') === '1')
-    expect(text(el, 'status')).to.equal('ready')
+    await until(el, () => text(el, 'status') === 'ready')
     await store.append('s2', [{ type: 'Noted', data: { text: 'other stream' } }])
     await store.append('s1', [{ type: 'Noted', data: { text: '<img src=x onerror="window.__xss=1">' } }])
     await until(el, () => text(el, 'n') === '2')

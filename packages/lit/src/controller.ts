@@ -1,6 +1,6 @@
 import { ContextConsumer } from '@lit/context'
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import { BrookError, isBrookError, type EventStore, type JsonValue } from '@brook/core'
+import { BrookError, isBrookError, type EventStore } from '@brook/core'
 import type { EventMap, Projection, ProjectionStatus } from '@brook/projections'
 import { storeContext } from './context.ts'
 import { acquireView } from './shared-views.ts'
@@ -29,7 +29,7 @@ export interface ProjectionControllerOptions {
  * }
  * ```
  */
-export class ProjectionController<S extends JsonValue, M extends EventMap = EventMap> implements ReactiveController {
+export class ProjectionController<S, M extends EventMap = EventMap> implements ReactiveController {
   /** The state shown (of `key`), `undefined` until first read. */
   value: S | undefined = undefined
   /** Which version is shown and how far a rebuild has got. */

@@ -25,7 +25,7 @@ const LINGER_MS = 250
  * // later: off(); release()
  * ```
  */
-export function acquireView<S extends JsonValue, M extends EventMap>(
+export function acquireView<S, M extends EventMap>(
   store: EventStore,
   projection: Projection<S, M>,
 ): { view: Promise<ProjectionView<S>>; release: () => void } {

@@ -12,7 +12,7 @@ export type Handlers<S, M extends EventMap> = {
   [T in keyof M & string]?: (state: S, event: RecordedEvent<T, M[T]>) => S
 }
 
-export interface ProjectionDefinition<S extends JsonValue, M extends EventMap> {
+export interface ProjectionDefinition<S, M extends EventMap> {
   /** Unique per store; names the projection's consumer and its state. */
   name: string
   /** Bump it when `on`, `key` or `initial` change meaning: the projection is rebuilt from the log. */
@@ -30,7 +30,7 @@ export interface ProjectionDefinition<S extends JsonValue, M extends EventMap> {
 }
 
 /** A defined projection: its definition, checked, plus what runners and readers need. */
-export interface Projection<S extends JsonValue = JsonValue, M extends EventMap = EventMap> {
+export interface Projection<S = unknown, M extends EventMap = EventMap> {
   readonly name: string
   readonly version: number
   readonly initial: S
@@ -42,6 +42,8 @@ export interface Projection<S extends JsonValue = JsonValue, M extends EventMap 
   keyOf(event: RecordedEvent): string | undefined
   /** One fold step; events of other types leave the state as it is. */
   apply(state: S, event: RecordedEvent): S
+  /** A fresh copy of `initial`: a handler that mutates its state in place must not change it. */
+  fresh(): S
   /** Type-level only (never set): the events it folds, for typed helpers. */
   readonly __events?: M
 }
@@ -78,7 +80,7 @@ const DefinitionSchema = v.strictObject({
  * })
  * ```
  */
-export function defineProjection<S extends JsonValue, M extends EventMap = EventMap>(
+export function defineProjection<S, M extends EventMap = EventMap>(
   definition: ProjectionDefinition<S, M>,
 ): Projection<S, M> {
   parse(DefinitionSchema, definition, 'definition')
@@ -93,6 +95,7 @@ export function defineProjection<S extends JsonValue, M extends EventMap = Event
     snapshotEvery: definition.snapshotEvery,
     types: Object.keys(definition.on),
     keyOf: (event) => (on[event.type] === undefined ? undefined : key === undefined ? '' : key(event)),
+    fresh: () => copyJson(initial as JsonValue) as S,
     // Not checked to be JSON here: the runner checks each key once per batch when it stores it.
     apply(state, event) {
       const step = on[event.type]
@@ -110,7 +113,7 @@ export function defineProjection<S extends JsonValue, M extends EventMap = Event
  * const states = foldEvents(carts, events) // Map { 'cart-1' => { items: 2, total: 30 } }
  * ```
  */
-export function foldEvents<S extends JsonValue>(
+export function foldEvents<S>(
   projection: Projection<S, EventMap>,
   events: Iterable<RecordedEvent>,
   from: ReadonlyMap<string, S> = new Map(),
@@ -119,7 +122,7 @@ export function foldEvents<S extends JsonValue>(
   for (const e of events) {
     const k = projection.keyOf(e)
     if (k === undefined) continue
-    states.set(k, projection.apply(states.get(k) ?? copyJson(projection.initial), e))
+    states.set(k, projection.apply(states.get(k) ?? projection.fresh(), e))
   }
   return states
 }
@@ -134,7 +137,7 @@ export function foldEvents<S extends JsonValue>(
  * const changed = await foldBatch(carts, batch, (key) => tx.get(`s:${key}`))
  * ```
  */
-export async function foldBatch<S extends JsonValue>(
+export async function foldBatch<S>(
   projection: Projection<S, EventMap>,
   batch: readonly RecordedEvent[],
   read: (key: string) => Promise<S | undefined>,
@@ -143,8 +146,7 @@ export async function foldBatch<S extends JsonValue>(
   for (const e of batch) {
     const k = projection.keyOf(e)
     if (k === undefined) continue
-    // A copy of `initial`: a handler that mutates its state in place must not change it.
-    const state = touched.get(k) ?? (await read(k)) ?? copyJson(projection.initial)
+    const state = touched.get(k) ?? (await read(k)) ?? projection.fresh()
     touched.set(k, projection.apply(state, e))
   }
   return touched

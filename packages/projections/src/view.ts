@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { dequal } from 'dequal'
-import { copyJson, type EventStore, type JsonValue } from '@brook/core'
+import type { EventStore } from '@brook/core'
 import { createBus } from '@brook/bus'
 import { openStateReader, type StateReader } from '@brook/idb'
 import type { EventMap, Projection } from './define.ts'
@@ -35,7 +35,7 @@ export interface ProjectionStatus {
 }
 
 /** The read side of a projection, in a page (or any context), live across tabs. */
-export interface ProjectionView<S extends JsonValue> {
+export interface ProjectionView<S> {
   /** The state of `key` (the only state when unkeyed); `initial` when it has none yet. */
   get(key?: string): Promise<S>
   /** Keyed projections: states in key order, `limit` at a time, after key `after`. */
@@ -71,7 +71,7 @@ export interface OpenProjectionOptions {
  * const stop = view.subscribe('cart-1', (cart) => render(cart))
  * ```
  */
-export async function openProjection<S extends JsonValue, M extends EventMap>(
+export async function openProjection<S, M extends EventMap>(
   store: EventStore,
   projection: Projection<S, M>,
   options: OpenProjectionOptions = {},
@@ -88,7 +88,7 @@ export async function openProjection<S extends JsonValue, M extends EventMap>(
 
   const read = async (key: string): Promise<S> => {
     const value = (await reader.read(shown, [stateKey(key)])).get(stateKey(key))
-    return (value ?? copyJson(p.initial)) as S
+    return value === undefined ? p.fresh() : (value as S)
   }
 
   /** Works out which version to show, from the ready marks; tells status changes. */
@@ -220,7 +220,7 @@ export async function openProjection<S extends JsonValue, M extends EventMap>(
       // Folded as read: a long log is never held in memory at once.
       for await (const e of store.read({ from: start, limit: position - start + 1 })) {
         const k = p.keyOf(e)
-        if (k !== undefined) states.set(k, p.apply(states.get(k) ?? copyJson(p.initial), e))
+        if (k !== undefined) states.set(k, p.apply(states.get(k) ?? p.fresh(), e))
       }
       return states
     },

@@ -45,7 +45,7 @@ const MAX_NOTICE_KEYS = 200
  * runProjection(carts, { store: 'shop' })
  * ```
  */
-export function runProjection<S extends JsonValue, M extends EventMap>(
+export function runProjection<S, M extends EventMap>(
   projection: Projection<S, M>,
   options: RunProjectionOptions,
 ): void {
@@ -61,7 +61,7 @@ export function runProjection<S extends JsonValue, M extends EventMap>(
  * runConsumer({ ...projectionConsumer(carts, { store: 'shop' }), retry: { attempts: 5 } })
  * ```
  */
-export function projectionConsumer<S extends JsonValue, M extends EventMap>(
+export function projectionConsumer<S, M extends EventMap>(
   projection: Projection<S, M>,
   options: RunProjectionOptions,
 ): ConsumerDefinition {

@@ -425,6 +425,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
         if (m === id) void restart?.()
       })
       state = 'standby'
+      report(true) // a standby instance says so at once: the page shows who runs where
       lease = holdLease(`${storeName}:${id}`, { onAcquired: (signal) => void lead(signal) })
     },
     async status() {
