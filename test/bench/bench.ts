@@ -17,7 +17,7 @@ import type {
   SeenSample,
   SentSample,
 } from './cases.ts'
-import { catchUpJank, consumerCatchUp, rawWorkerRead } from './consumers.ts'
+import { catchUpJank, consumerCatchUp, projectionRebuild, rawWorkerRead } from './consumers.ts'
 import * as latency from './latency.ts'
 import { CONSUMER_BATCH } from './fold.ts'
 import { EVENT_BYTES, makeData, makeDataset } from './payload.ts'
@@ -36,6 +36,8 @@ export interface BenchApi {
   drop(name: string): Promise<void>
   /** Consumer catch-up over a log made by `prefill` (see consumers.ts): one consumer... */
   consumer(spec: ConsumerSpec): Promise<ConsumerMeasurement>
+  /** ...the same fold as a keyed projection, rebuilt from scratch... */
+  projection(spec: ProjectionSpec): Promise<ConsumerMeasurement>
   /** ...the same log read raw in a worker... */
   rawWorkerRead(name: string): Promise<RawWorkerMeasurement>
   /** ...and several consumers at once, watching the main thread. */
@@ -55,6 +57,13 @@ export interface ConsumerSpec {
   name: string
   events: number
   consumer: string
+}
+
+export interface ProjectionSpec {
+  name: string
+  events: number
+  /** The projection's name (its consumer is `projection:<name>@1`). */
+  projection: string
 }
 
 export interface ConsumerJankSpec {
@@ -108,6 +117,7 @@ window.brookBench = {
   read: (spec) => readLog(spec.impl, spec.name),
   drop: (name) => deleteBrookDatabase(name),
   consumer: (spec) => consumerCatchUp(spec.name, spec.events, spec.consumer),
+  projection: (spec) => projectionRebuild(spec.name, spec.events, spec.projection),
   rawWorkerRead,
   consumerJank: (spec) => catchUpJank(spec.name, spec.events, spec.consumers),
   latencyListen: latency.listen,

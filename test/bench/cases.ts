@@ -41,8 +41,11 @@ export interface ReadSpec {
  * - `floor`: the least any store can do: a one-event strict readwrite transaction in A,
  *   committed; then a BroadcastChannel message A->B; then a `get` of that key in B.
  * - `bc`: the BroadcastChannel message alone.
+ * - `lit`: `append` in A; a keyed projection (projections.ts, `latestProjection`) built in a
+ *   worker started in A; a Lit element in B showing that stream's state through
+ *   `ProjectionController`, seen in its `updated()`.
  */
-export type LatencyPath = 'brook' | 'floor' | 'bc'
+export type LatencyPath = 'brook' | 'floor' | 'bc' | 'lit'
 
 export interface LatencySpec {
   path: LatencyPath
@@ -68,15 +71,20 @@ export interface SentSample {
 /** Tab B's side of one event. */
 export interface SeenSample {
   seq: number
-  /** As carried in the event (Brook: in `data`; floor and bc: in the message). */
+  /** As carried in the event (Brook, lit: in `data`, via the projection's state; floor and bc: in the message). */
   sentAt: number
-  /** The handler ran (Brook), the `get` succeeded (floor), the message arrived (bc). */
+  /**
+   * The handler ran (Brook), the `get` succeeded (floor), the message arrived (bc), the Lit
+   * element's `updated()` ran with the event's state (lit).
+   */
   seenAt: number
   /**
    * When the notice reached tab B: Brook's head notice (heard on its channel), the floor's
    * message. Absent for bc, and for a Brook event no notice announced (found by a poll).
    */
   noticedAt?: number
+  /** Lit only: when the projection's change notice for the event's position reached tab B. */
+  changedAt?: number
 }
 
 /** One timed run. */

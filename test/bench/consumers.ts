@@ -1,14 +1,16 @@
 /**
  * Consumer catch-up over the read log: fold.consumer.ts started with `startConsumer` (the
- * log's store passed as `store`), timed until its checkpoint reached the head; the same
- * events read with raw IndexedDB in a worker; and the page's main thread while several
+ * log's store passed as `store`), timed until its checkpoint reached the head; the same fold
+ * as a keyed projection (fold.projection.ts, a projection rebuild), timed the same way; the
+ * same events read with raw IndexedDB in a worker; and the page's main thread while several
  * consumers catch up at once.
  *
  * Every run starts from an empty checkpoint and empty state: the consumers' rows
- * (`checkpoints`, `consumerState`, `parked`, keyed by the consumer's name) are deleted
- * with raw IndexedDB before each start and after each stop, when no worker holds them.
- * `handle.reset('start')` would do the same but only on a running consumer, which then
- * restarts at once: the clock could not start from a cold start.
+ * (`checkpoints`, `consumerState`, `parked`, keyed by the consumer's name; a projection's
+ * consumer is `projection:<name>@1`) are deleted with raw IndexedDB before each start and
+ * after each stop, when no worker holds them. `handle.reset('start')` would do the same but
+ * only on a running consumer, which then restarts at once: the clock could not start from a
+ * cold start.
  */
 import { startConsumer, type ConsumerHandle, type ConsumerStatus } from '@brook/worker'
 import { brookName } from './brook-store.ts'
@@ -23,23 +25,72 @@ import type {
 import type { FoldTotals } from './fold.ts'
 import { committed, openExisting, request } from './idb-request.ts'
 import { makeData } from './payload.ts'
+import { projectionId } from './projections.ts'
 
 /** A consumer that has not started or reached the head by then is broken, not slow. */
 const START_TIMEOUT_MS = 30_000
 const CATCH_UP_TIMEOUT_MS = 180_000
 
-const foldUrl = (consumer: string) => {
-  // Vite's dev server takes a `.` in the query for a file extension and then fails to
-  // transform the module as TypeScript; startConsumer would wait for it forever.
-  if (consumer.includes('.')) throw new Error(`consumer names here must not contain '.': ${consumer}`)
-  const url = new URL('./fold.consumer.ts', import.meta.url)
-  url.searchParams.set('name', consumer)
+/**
+ * A worker module that folds the read log as fold.ts does, started from an empty checkpoint:
+ * a plain consumer (fold.consumer.ts) or the same fold as a projection (fold.projection.ts).
+ */
+interface FoldWorker {
+  /** The consumer's name: its checkpoint, lease and rows in `consumerState` and `parked`. */
+  id: string
+  url: URL
+  /** `startConsumer` options beyond `onProgress`. */
+  options: { store?: string }
+  /** The prefix of its state keys that hold fold totals (one key per stream). */
+  statePrefix: string
+  /** A state key it must have written once caught up (a projection's `$ready`), if any. */
+  readyKey?: string
+}
+
+const workerUrl = (module: string, query: Record<string, string>) => {
+  const url = new URL(module, import.meta.url)
+  for (const [key, value] of Object.entries(query)) {
+    // Vite's dev server takes a `.` in the query for a file extension and then fails to
+    // transform the module as TypeScript; startConsumer would wait for it forever.
+    if (value.includes('.')) throw new Error(`${key} here must not contain '.': ${value}`)
+    url.searchParams.set(key, value)
+  }
   return url
 }
 
+/** fold.consumer.ts as consumer `consumer`; the store reaches it as startConsumer's `store`. */
+const foldConsumer = (store: string, consumer: string): FoldWorker => ({
+  id: consumer,
+  url: workerUrl('./fold.consumer.ts', { name: consumer }),
+  options: { store },
+  statePrefix: 'stream:',
+})
+
+/**
+ * fold.projection.ts as projection `name`: consumer `projection:<name>@1`, state rows
+ * `s:<stream>` and `$ready` (packages/projections/src/names.ts). The store goes in the URL:
+ * runProjection opens it by the name in its own options.
+ */
+const foldProjectionWorker = (store: string, name: string): FoldWorker => ({
+  id: projectionId(name),
+  url: workerUrl('./fold.projection.ts', { name, store }),
+  options: {},
+  statePrefix: 's:',
+  readyKey: '$ready',
+})
+
 /** One consumer from an empty checkpoint until it reached the head (`events`, the log's length). */
 export async function consumerCatchUp(store: string, events: number, consumer: string): Promise<ConsumerMeasurement> {
-  const run = await catchUp(store, events, [consumer])
+  const run = await catchUp(store, events, [foldConsumer(store, consumer)])
+  return run.consumers[0] as ConsumerMeasurement
+}
+
+/**
+ * The same fold as a keyed projection, rebuilt from empty state and checkpoint until its
+ * checkpoint reached the head: timed exactly as {@link consumerCatchUp}.
+ */
+export async function projectionRebuild(store: string, events: number, name: string): Promise<ConsumerMeasurement> {
+  const run = await catchUp(store, events, [foldProjectionWorker(store, name)])
   return run.consumers[0] as ConsumerMeasurement
 }
 
@@ -93,7 +144,11 @@ export async function catchUpJank(store: string, events: number, consumers: read
     }
     setTimeout(tick, 10)
 
-    const run = await catchUp(store, events, consumers)
+    const run = await catchUp(
+      store,
+      events,
+      consumers.map((c) => foldConsumer(store, c)),
+    )
     ticking = false
     // Entries arrive asynchronously: let the last ones in.
     await sleep(200)
@@ -134,16 +189,18 @@ interface CatchUpRun {
 }
 
 /**
- * Starts `consumers` at once, each from an empty checkpoint, and waits until every one
+ * Starts `workers` at once, each from an empty checkpoint, and waits until every one
  * reported its checkpoint at `head`. Then stops them, checks what they folded against the
  * log, and deletes their rows again.
  */
-async function catchUp(store: string, head: number, consumers: readonly string[]): Promise<CatchUpRun> {
+async function catchUp(store: string, head: number, workers: readonly FoldWorker[]): Promise<CatchUpRun> {
+  const consumers = workers.map((w) => w.id)
   await clearConsumers(store, consumers)
   const handles: ConsumerHandle[] = []
   const timers: ReturnType<typeof setTimeout>[] = []
   const start = performance.now()
-  const one = async (consumer: string): Promise<ConsumerMeasurement> => {
+  const one = async (worker: FoldWorker): Promise<ConsumerMeasurement> => {
+    const consumer = worker.id
     let runningMs: number | undefined
     let reached: (ms: number) => void = () => {}
     let failed: (err: Error) => void = () => {}
@@ -169,7 +226,7 @@ async function catchUp(store: string, head: number, consumers: readonly string[]
       if (s.position >= head) reached(at)
       if (s.state === 'failed') fail(`failed: ${s.error ?? 'no reason given'}`)()
     }
-    const handle = await Promise.race([startConsumer(foldUrl(consumer), { store, onProgress }), failure])
+    const handle = await Promise.race([startConsumer(worker.url, { ...worker.options, onProgress }), failure])
     handles.push(handle)
     const startedMs = performance.now() - start
     clearTimeout(startTimer)
@@ -179,7 +236,7 @@ async function catchUp(store: string, head: number, consumers: readonly string[]
   let results: ConsumerMeasurement[]
   let end: number
   try {
-    results = await Promise.all(consumers.map(one))
+    results = await Promise.all(workers.map(one))
     end = performance.now()
   } catch (err) {
     for (const h of handles) h.terminate()
@@ -188,7 +245,7 @@ async function catchUp(store: string, head: number, consumers: readonly string[]
     for (const t of timers) clearTimeout(t)
   }
   await Promise.all(handles.map((h) => h.stop()))
-  const keys = await checkFolds(store, head, consumers)
+  const keys = await checkFolds(store, head, workers)
   await clearConsumers(store, consumers)
   return { consumers: results.map((r, i) => ({ ...r, stateKeys: keys[i] ?? 0 })), start, end }
 }
@@ -215,27 +272,41 @@ async function clearConsumers(store: string, consumers: readonly string[]): Prom
 const ownRows = (consumer: string) => IDBKeyRange.bound([consumer, -Infinity], [consumer, []])
 
 /**
- * Each consumer's totals must add up to the log's: every event folded exactly once.
- * Returns how many state keys each has.
+ * Each worker's totals must add up to the log's: every event folded exactly once. Only its
+ * totals rows count (a projection's `$ready` row is checked to be there, not added up); any
+ * other row is an error. Returns how many totals keys each has.
  */
-async function checkFolds(store: string, head: number, consumers: readonly string[]): Promise<number[]> {
+async function checkFolds(store: string, head: number, workers: readonly FoldWorker[]): Promise<number[]> {
   const want = expectedTotals(head)
   const db = await openExisting(brookName(store))
   const keys: number[] = []
   try {
-    for (const consumer of consumers) {
+    for (const { id: consumer, statePrefix, readyKey } of workers) {
       const tx = db.transaction(['checkpoints', 'consumerState'], 'readonly')
       const checkpoint = (await request(tx.objectStore('checkpoints').get(consumer))) as
         { position: number } | undefined
-      const rows = (await request(tx.objectStore('consumerState').getAll(ownRows(consumer)))) as {
+      const all = (await request(tx.objectStore('consumerState').getAll(ownRows(consumer)))) as {
+        key: string
         value: FoldTotals
       }[]
+      const rows = all.filter((r) => r.key.startsWith(statePrefix))
+      const others = all.filter((r) => !r.key.startsWith(statePrefix)).map((r) => r.key)
+      const unexpected = others.filter((k) => k !== readyKey)
+      const unready = readyKey !== undefined && !others.includes(readyKey)
       const count = rows.reduce((n, r) => n + r.value.count, 0)
       const sum = rows.reduce((n, r) => n + r.value.sum, 0)
-      if (checkpoint?.position !== head || rows.length === 0 || count !== want.count || sum !== want.sum) {
+      if (
+        checkpoint?.position !== head ||
+        rows.length === 0 ||
+        count !== want.count ||
+        sum !== want.sum ||
+        unexpected.length > 0 ||
+        unready
+      ) {
         throw new Error(
           `consumer ${consumer}: checkpoint ${checkpoint?.position}, ${rows.length} keys, count ${count}, ` +
-            `sum ${sum}; the log has ${head} events, count ${want.count}, sum ${want.sum}`,
+            `sum ${sum}${unexpected.length > 0 ? `, unexpected keys ${unexpected.join(', ')}` : ''}` +
+            `${unready ? `, no ${readyKey} row` : ''}; the log has ${head} events, count ${want.count}, sum ${want.sum}`,
         )
       }
       keys.push(rows.length)

@@ -10,13 +10,23 @@
  * loop would measure queueing under load instead. An idle pause between events was tried
  * (1 and 5 ms): both Brook and the floor got ~1 ms slower (likely processes waking from idle)
  * and their ratio stayed within run-to-run noise, so a pause buys nothing but run time.
+ *
+ * The `lit` path goes through a projection: tab A appends (to a stream of its own) and runs
+ * the projection's builder in a worker (started by `send`, caught up before the first event,
+ * stopped after the last); tab B shows that stream's state in a Lit element
+ * (`ProjectionController`, lit-view.ts) and sees the event when the element's `updated()`
+ * runs with it. Tab B's acknowledgement closes the loop as for the other paths, so every
+ * sample is one lone event through append, the builder's fold and commit, its change notice,
+ * the view's read and the element's render.
  */
 import { newEventId, type EventStore, type RecordedEvent, type Unsubscribe } from '@brook/core'
 import { openEventStore } from '@brook/idb'
+import { startConsumer, type ConsumerHandle } from '@brook/worker'
 import { deleteBrookDatabase } from './brook-store.ts'
 import type { LatencySpec, SeenSample, SentSample } from './cases.ts'
 import { committed, request } from './idb-request.ts'
-import { EVENT_TYPE, makeData, type ItemAdded } from './payload.ts'
+import { EVENT_TYPE, makeData } from './payload.ts'
+import { LATEST_PROJECTION, type Stamped } from './projections.ts'
 import { deleteRawDatabase, makeRow, openRawDatabase } from './raw-store.ts'
 
 /** Tab B -> tab A: "I saw event `seq`". Not a `brook:` channel, so Brook never hears it. */
@@ -39,8 +49,16 @@ interface Notice {
   position?: number
 }
 
-/** A Brook event's data: the usual payload plus the stamp. */
-type Stamped = ItemAdded & { seq: number; sentAt: number }
+/** The streams tab A appends to: the lit path's own, so its projection key sees nothing else. */
+const BROOK_STREAM = 'latency'
+const LIT_STREAM = 'latency-lit'
+/**
+ * The bus topic on which the projection's builder announces each commit (`$projection:<name>`,
+ * packages/projections/src/names.ts; not exported, so spelt out here).
+ */
+const LATEST_TOPIC = `$projection:${LATEST_PROJECTION}`
+/** The lit path's builder must be running and caught up within this long. */
+const BUILDER_TIMEOUT_MS = 30_000
 
 // ---- tab B --------------------------------------------------------------------------------
 
@@ -59,6 +77,11 @@ export async function listen(spec: LatencySpec): Promise<void> {
   const saw = (sample: SeenSample) => {
     seen.push(sample)
     acks.postMessage({ seq: sample.seq } satisfies Ack)
+  }
+
+  if (spec.path === 'lit') {
+    listener = await listenLit(spec, seen, saw, acks)
+    return
   }
 
   if (spec.path === 'brook') {
@@ -121,6 +144,66 @@ export async function listen(spec: LatencySpec): Promise<void> {
   }
 }
 
+/**
+ * Tab B, lit path: a `<bench-latest>` element showing the lit stream's state. An event is
+ * seen when the element's `updated()` runs with a value stamped by another event than the
+ * last one seen (it also updates on status changes, with the same value). As on the brook
+ * path, a spy opened first notes when Brook's head notice and the projection's change
+ * notice for each position reach this tab.
+ */
+async function listenLit(
+  spec: LatencySpec,
+  seen: SeenSample[],
+  saw: (sample: SeenSample) => void,
+  acks: BroadcastChannel,
+): Promise<Listener> {
+  const spy = new BroadcastChannel(`brook:${spec.name}`)
+  const heads = new Map<number, number>()
+  const changes = new Map<number, number>()
+  spy.onmessage = (e: MessageEvent<{ kind?: unknown; head?: unknown; topic?: unknown; message?: unknown }>) => {
+    const at = now()
+    if (e.data.kind === 'head' && typeof e.data.head === 'number') heads.set(e.data.head, at)
+    const position = (e.data.message as { position?: unknown } | undefined)?.position
+    if (e.data.kind === 'topic' && e.data.topic === LATEST_TOPIC && typeof position === 'number') {
+      changes.set(position, at)
+    }
+  }
+  const store: EventStore = await openEventStore(spec.name)
+  const close = async (unmount?: () => Promise<void>) => {
+    await unmount?.()
+    await store.close()
+    spy.close()
+    acks.close()
+  }
+  try {
+    const { mountLatest } = await import('./lit-view.ts')
+    const mounted = await mountLatest(store, LIT_STREAM)
+    let last = mounted.initial.sentAt
+    mounted.element.onRendered = (value) => {
+      const seenAt = now()
+      if (value.sentAt === last) return
+      last = value.sentAt
+      const noticedAt = heads.get(value.position)
+      const changedAt = changes.get(value.position)
+      heads.delete(value.position)
+      changes.delete(value.position)
+      saw({
+        seq: value.seq,
+        sentAt: value.sentAt,
+        seenAt,
+        ...(noticedAt === undefined ? {} : { noticedAt }),
+        ...(changedAt === undefined ? {} : { changedAt }),
+      })
+    }
+    // Let the view's first reads and status settle before tab A writes.
+    await sleep(50)
+    return { seen, close: () => close(() => mounted.unmount()) }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
+
 /** Tab B: stops listening and returns what it saw. */
 export async function collect(): Promise<SeenSample[]> {
   const l = listener
@@ -155,13 +238,25 @@ export async function send(spec: LatencySpec): Promise<SentSample[]> {
 type Writer = ((seq: number, sentAt: number) => Promise<void>) & { close(): Promise<void> }
 
 async function openWriter(spec: LatencySpec): Promise<Writer> {
-  if (spec.path === 'brook') {
+  if (spec.path === 'brook' || spec.path === 'lit') {
     const store = await openEventStore(spec.name)
+    let builder: ConsumerHandle | undefined
+    try {
+      if (spec.path === 'lit') builder = await startBuilder(spec.name, await store.head())
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    const stream = spec.path === 'lit' ? LIT_STREAM : BROOK_STREAM
     const write = async (seq: number, sentAt: number) => {
       const data: Stamped = { ...makeData(seq), seq, sentAt }
-      await store.append('latency', [{ type: EVENT_TYPE, data }])
+      await store.append(stream, [{ type: EVENT_TYPE, data }])
     }
-    return Object.assign(write, { close: () => store.close() })
+    const close = async () => {
+      await builder?.stop()
+      await store.close()
+    }
+    return Object.assign(write, { close })
   }
 
   const notices = new BroadcastChannel(NOTICE_CHANNEL)
@@ -194,6 +289,46 @@ async function openWriter(spec: LatencySpec): Promise<Writer> {
       return Promise.resolve()
     },
   })
+}
+
+/**
+ * Tab A, lit path: starts the projection's builder (latest.projection.ts) in a worker and
+ * resolves once it runs with its checkpoint at `head` (it folds what the other paths wrote
+ * since its last run), so no catch-up overlaps the timed events.
+ */
+async function startBuilder(name: string, head: number): Promise<ConsumerHandle> {
+  const url = new URL('./latest.projection.ts', import.meta.url)
+  url.searchParams.set('store', name)
+  let caughtUp: () => void = () => {}
+  let failed: (err: Error) => void = () => {}
+  const ready = new Promise<void>((resolve, reject) => {
+    caughtUp = resolve
+    failed = reject
+  })
+  const timer = setTimeout(
+    () => failed(new Error(`the lit path's builder did not reach ${head} within ${BUILDER_TIMEOUT_MS} ms`)),
+    BUILDER_TIMEOUT_MS,
+  )
+  let builder: ConsumerHandle | undefined
+  try {
+    // Raced with `ready` failing: startConsumer may never settle for a worker that hangs.
+    builder = await Promise.race([
+      startConsumer(url, {
+        onProgress(s) {
+          if (s.state === 'running' && s.position >= head) caughtUp()
+          if (s.state === 'failed') failed(new Error(`the lit path's builder failed: ${s.error ?? 'no reason given'}`))
+        },
+      }),
+      ready.then(() => new Promise<never>(() => {})),
+    ])
+    await ready
+    return builder
+  } catch (err) {
+    builder?.terminate()
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Tab A's view of tab B's acknowledgements; an early one is kept until asked for. */

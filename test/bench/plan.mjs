@@ -1,12 +1,13 @@
 // What the benchmark runs, how much of it, and which figures it compares against which.
 
 /**
- * Event counts per case. `full` takes about 3 minutes on 2 cores (a sixth of it filling the
+ * Event counts per case. `full` takes about 3.5 minutes on 2 cores (a sixth of it filling the
  * read log, a quarter the consumer cases); `quick` is a smoke run. Samples on a VM wander by
  * +-25%, so a full run takes the median of several short rounds rather than one long one.
  * The latency cases pool `latencyEvents` per path over `latencyRounds` rounds (percentiles
- * need every sample). The consumer cases fold the read log (`consumerRounds` times, beside
- * a raw read in a worker), then `jankConsumers` consumers fold it at once (`jankRounds` times).
+ * need every sample). The consumer cases fold the read log (`consumerRounds` times, a
+ * consumer and the same fold as a projection rebuild beside a raw read in a worker), then
+ * `jankConsumers` consumers fold it at once (`jankRounds` times).
  */
 export const PROFILES = {
   full: {
@@ -85,14 +86,39 @@ export const READ_COMPARISONS = [
 ]
 
 /**
- * Consumer catch-up against the raw read it is built on, both in a worker over the read log
- * (the page's `consumer` and `rawWorkerRead`, see consumers.ts). `total` is timed from
- * `startConsumer()` / `new Worker` on the page; `alone` leaves the start-up out: the
- * consumer from its first `running` report, the raw read as timed inside its worker.
+ * The cases of the consumer rounds, all in a worker over the read log (the page's
+ * `consumer`, `projection` and `rawWorkerRead`, see consumers.ts), with their labels in
+ * results and progress lines.
+ */
+export const CONSUMER_CASES = [
+  { key: 'consumer', impl: 'brook', label: 'consumer (fold.consumer.ts)', progress: 'consumer fold, batches of' },
+  {
+    key: 'projection',
+    impl: 'brook',
+    label: 'keyed projection rebuild (fold.projection.ts)',
+    progress: 'projection rebuild, batches of',
+  },
+  { key: 'raw-worker', impl: 'raw', label: 'raw getAll pages of 1,000 in a worker', progress: undefined },
+]
+
+/**
+ * Consumer catch-up and projection rebuild against each other and the raw read they are
+ * built on (keys of CONSUMER_CASES). `total` is timed from `startConsumer()` / `new Worker`
+ * on the page; `alone` leaves the start-up out: a consumer or projection from its first
+ * `running` report, the raw read as timed inside its worker.
  */
 export const CONSUMER_COMPARISONS = [
-  { label: 'consumer catch-up / raw getAll pages in a worker', part: 'total', target: 0.7 },
-  { label: 'the same, start-up left out on both sides', part: 'alone' },
+  {
+    label: 'consumer catch-up / raw getAll pages in a worker',
+    brook: 'consumer',
+    raw: 'raw-worker',
+    part: 'total',
+    target: 0.7,
+  },
+  { label: 'the same, start-up left out on both sides', brook: 'consumer', raw: 'raw-worker', part: 'alone' },
+  { label: 'projection rebuild / consumer catch-up (same fold)', brook: 'projection', raw: 'consumer', part: 'total' },
+  { label: 'the same, start-up left out on both sides', brook: 'projection', raw: 'consumer', part: 'alone' },
+  { label: 'projection rebuild / raw getAll pages in a worker', brook: 'projection', raw: 'raw-worker', part: 'total' },
 ]
 
 /** While consumers catch up, the page's main thread must run no task longer than this (ms). */
@@ -128,12 +154,31 @@ export const LATENCY_PATHS = [
     label: 'raw BroadcastChannel message A -> B',
     parts: [{ key: 'halfRoundTrip', label: 'round trip A -> B -> A, halved (clock check)' }],
   },
+  {
+    key: 'lit',
+    label: 'Brook: append() in A -> projection -> Lit element updated() in B',
+    parts: [
+      { key: 'noticed', label: 'of which until the head notice reached B (and the builder)' },
+      { key: 'changed', label: "of which until the projection's change notice reached B" },
+      { key: 'afterChange', label: 'of which from the change notice to updated() in B' },
+      { key: 'write', label: 'append() in A, until it resolved' },
+    ],
+  },
 ]
 
 /** Brook's latency over the floor's, at a percentile: at most `target` (from the brief). */
 export const LATENCY_TARGETS = [
   { percentile: 50, target: 1.5 },
   { percentile: 99, target: 3 },
+]
+
+/**
+ * The Lit path beside the paths it is built on, at each percentile: over a subscription
+ * (Brook's own write-to-visible) and over the raw floor. Informational: no target.
+ */
+export const LIT_COMPARISONS = [
+  { label: 'Lit render / subscribe() handler', over: 'brook' },
+  { label: 'Lit render / raw floor', over: 'floor' },
 ]
 
 /** The key of an append case in results: `impl:workload:durability`. */

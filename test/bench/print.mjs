@@ -45,10 +45,10 @@ export function printReport(results) {
 
   printConsumers(results.consumers, settings)
 
-  console.log('\nBrook / raw (medians); targets from the project brief')
+  console.log('\nBrook / raw (medians; the last lines compare Brook with itself); targets from the project brief')
   console.log(
     table(
-      ['durability', 'comparison', 'Brook', 'raw', 'ratio', 'target', ''],
+      ['durability', 'comparison', 'Brook', 'baseline', 'ratio', 'target', ''],
       results.comparisons.map((c) => [
         c.durability,
         c.label,
@@ -76,11 +76,12 @@ export function printReport(results) {
 
 function printConsumers(consumers, settings) {
   const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
-  const [consumer, raw] = consumers.cases
+  const byKey = (key) => consumers.cases.find((c) => c.key === key)
+  const [consumer, projection, raw] = ['consumer', 'projection', 'raw-worker'].map(byKey)
   const ms = (summary) => `${formatMs(summary.median)} ms`
   console.log(
-    `\nConsumer catch-up of the same ${consumers.events.toLocaleString('en-US')}-event log, events/s ` +
-      `(${rounds(consumers.rounds)}; each consumer run from an empty checkpoint)`,
+    `\nConsumer catch-up and projection rebuild of the same ${consumers.events.toLocaleString('en-US')}-event log, ` +
+      `events/s (${rounds(consumers.rounds)}; each run from an empty checkpoint and state)`,
   )
   console.log(
     table(
@@ -88,13 +89,22 @@ function printConsumers(consumers, settings) {
       [
         ['consumer: startConsumer() until onProgress reports the head', consumer.total, ms(consumer.startupMs)],
         ["  catch-up alone: from its first 'running' report", consumer.alone, ''],
+        ['keyed projection, same fold: rebuild timed the same way', projection.total, ms(projection.startupMs)],
+        ["  rebuild alone: from its first 'running' report", projection.alone, ''],
         ['raw getAll pages of 1,000 in a worker: new Worker until its answer', raw.total, ms(raw.startupMs)],
         ['  the read alone, timed in the worker', raw.alone, ''],
       ].map(([label, r, startup]) => [label, formatRate(r.median), formatRate(r.min), formatRate(r.max), startup]),
       [1, 2, 3, 4],
     ),
   )
+  const ratio = (a, b, part) => formatRatio(a[part].median / b[part].median)
+  console.log(
+    `projection / consumer: ${ratio(projection, consumer, 'total')} (alone ${ratio(projection, consumer, 'alone')}); ` +
+      `projection / raw worker read: ${ratio(projection, raw, 'total')} (alone ${ratio(projection, raw, 'alone')}); ` +
+      `consumer / raw worker read: ${ratio(consumer, raw, 'total')} (alone ${ratio(consumer, raw, 'alone')})`,
+  )
   console.log(`consumer: fold ${consumers.fold}; batchSize ${consumers.batchSize}; ${consumers.stateKeys} state keys`)
+  console.log(`projection: ${consumers.projection}; ${consumers.projectionStateKeys} state keys besides $ready`)
 
   const { jank } = consumers
   const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
@@ -166,6 +176,21 @@ function printLatency(latency) {
         c.verdict,
       ]),
       [1, 2, 3],
+    ),
+  )
+
+  console.log('\nAppend in A -> Lit element re-rendered in B, beside the paths beneath it (same run; no target)')
+  console.log(
+    table(
+      ['comparison', 'percentile', 'Lit', 'beneath', 'ratio'],
+      latency.lit.map((c) => [
+        c.label,
+        `p${c.percentile}`,
+        `${formatMs(c.lit)} ms`,
+        `${formatMs(c.beneath)} ms`,
+        formatRatio(c.ratio),
+      ]),
+      [2, 3, 4],
     ),
   )
 }

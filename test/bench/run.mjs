@@ -9,11 +9,13 @@ import { describeMachine } from './machine.mjs'
 import {
   appendKey,
   COMPARISONS,
+  CONSUMER_CASES,
   CONSUMER_COMPARISONS,
   DURABILITIES,
   LATENCY_PATHS,
   LATENCY_TARGETS,
   LATENCY_WARMUP,
+  LIT_COMPARISONS,
   LONG_TASK_LIMIT_MS,
   PROFILES,
   RAW_CEILINGS,
@@ -66,7 +68,7 @@ if (!quick) {
 const appendSamples = new Map()
 const readSamples = new Map()
 const latencySamples = new Map()
-const consumerSamples = { consumer: [], rawWorker: [], jank: [] }
+const consumerSamples = { consumer: [], projection: [], 'raw-worker': [], jank: [] }
 let tabs
 const { page, openTab, chromiumVersion, close } = await openBenchPage()
 let info
@@ -137,23 +139,30 @@ async function readRounds() {
 }
 
 /**
- * A consumer folds the read log from an empty checkpoint, beside a raw read of the same log
- * in a worker; the order flips each round, after one unmeasured pass of each.
+ * A consumer folds the read log from an empty checkpoint, a keyed projection with the same
+ * fold is rebuilt from empty state, and a raw read of the same log runs in a worker; after
+ * one unmeasured pass of each, the order rotates each round, so each case takes each place.
  */
 async function consumerRounds(name) {
   const events = profile.readLog
-  const spec = { name, events, consumer: 'bench-fold' }
   const runs = {
-    consumer: () => page.evaluate((s) => window.brookBench.consumer(s), spec),
-    rawWorker: () => page.evaluate((n) => window.brookBench.rawWorkerRead(n), name),
+    consumer: () => page.evaluate((s) => window.brookBench.consumer(s), { name, events, consumer: 'bench-fold' }),
+    projection: () => page.evaluate((s) => window.brookBench.projection(s), { name, events, projection: 'bench-fold' }),
+    'raw-worker': () => page.evaluate((n) => window.brookBench.rawWorkerRead(n), name),
   }
-  const labels = {
-    consumer: { impl: 'brook', label: `consumer fold, batches of ${info.consumerBatch}` },
-    rawWorker: { impl: 'raw', label: 'getAll pages of 1,000 in a worker' },
-  }
-  for (const run of Object.values(runs)) await run()
+  const labels = Object.fromEntries(
+    CONSUMER_CASES.map((c) => [
+      c.key,
+      {
+        impl: c.impl,
+        label: c.progress === undefined ? 'getAll pages of 1,000 in a worker' : `${c.progress} ${info.consumerBatch}`,
+      },
+    ]),
+  )
+  const keys = CONSUMER_CASES.map((c) => c.key)
+  for (const key of keys) await runs[key]()
   for (let round = 0; round < profile.consumerRounds; round++) {
-    const order = round % 2 === 0 ? ['consumer', 'rawWorker'] : ['rawWorker', 'consumer']
+    const order = keys.map((_, i) => keys[(i + round) % keys.length])
     for (const key of order) {
       const m = await runs[key]()
       if (m.events !== events) throw new Error(`${labels[key].label} handled ${m.events} events of ${events}`)
@@ -241,6 +250,9 @@ async function latencyRun(tabB, path, name, events) {
       ...(b.noticedAt === undefined
         ? {}
         : { noticed: round3(b.noticedAt - b.sentAt), afterNotice: round3(b.seenAt - b.noticedAt) }),
+      ...(b.changedAt === undefined
+        ? {}
+        : { changed: round3(b.changedAt - b.sentAt), afterChange: round3(b.seenAt - b.changedAt) }),
       halfRoundTrip: round3((a.ackedAt - a.sentAt) / 2),
     }
   })
@@ -326,7 +338,9 @@ const latency = {
   rounds: profile.latencyRounds,
   method:
     'tab A starts each event once tab B acknowledged the previous one (one in flight); both stamp ' +
-    'performance.timeOrigin + performance.now(); latency = seen in B - started in A',
+    'performance.timeOrigin + performance.now(); latency = seen in B - started in A. lit: A appends to its own ' +
+    'stream; the projection builder (latest.projection.ts) runs in a worker started in A, caught up before the ' +
+    'first event; B shows the stream in a Lit element with ProjectionController and stamps seen in its updated()',
   tabs,
   paths: LATENCY_PATHS.map((p) => ({
     key: p.key,
@@ -345,6 +359,14 @@ const latency = {
     const ratio = brook / floor
     return { percentile: t.percentile, brook, floor, ratio, target: t.target, verdict: verdictAtMost(ratio, t.target) }
   }),
+  // The Lit path over the paths beneath it, at the same percentiles (informational).
+  lit: LIT_COMPARISONS.flatMap((c) =>
+    LATENCY_TARGETS.map(({ percentile: p }) => {
+      const lit = percentile(latencyOf('lit'), p)
+      const over = percentile(latencyOf(c.over), p)
+      return { label: c.label, over: c.over, percentile: p, lit, beneath: over, ratio: lit / over }
+    }),
+  ),
 }
 
 const consumerRate = (m, part) =>
@@ -368,20 +390,21 @@ const consumers = {
   batchSize: info.consumerBatch,
   stateKeys: consumerSamples.consumer[0]?.stateKeys,
   fold: 'per stream: count and sum of qty x price, tx.get and tx.put for every event (fold.ts)',
+  projection:
+    'the same fold as a keyed projection (projections.ts, key = stream, batchSize as above): ' +
+    'runProjection folds each batch reading each touched key once, stores state rows s:<stream>, ' +
+    'marks $ready at the head, publishes a change notice per commit',
+  projectionStateKeys: consumerSamples.projection[0]?.stateKeys,
   method:
-    'each run from an empty checkpoint and state; consumer timed on the page from startConsumer() until ' +
-    'onProgress reported the checkpoint at the head, start-up until the first running report; raw worker ' +
-    'timed on the page from new Worker until its answer, and inside the worker for the read alone',
-  cases: [
-    consumerCase('consumer', 'consumer (fold.consumer.ts)', consumerSamples.consumer, consumerRate, (m) => m.runningMs),
-    consumerCase(
-      'raw-worker',
-      'raw getAll pages of 1,000 in a worker',
-      consumerSamples.rawWorker,
-      rawWorkerRate,
-      (m) => m.ms - m.readMs,
-    ),
-  ],
+    'each run from an empty checkpoint and state; consumer and projection timed on the page from startConsumer() until ' +
+    'onProgress reported the checkpoint at the head, start-up until the first running report; both checked to have ' +
+    'folded every event once; raw worker timed on the page from new Worker until its answer, and inside the worker ' +
+    'for the read alone',
+  cases: CONSUMER_CASES.map((c) =>
+    c.key === 'raw-worker'
+      ? consumerCase(c.key, c.label, consumerSamples[c.key], rawWorkerRate, (m) => m.ms - m.readMs)
+      : consumerCase(c.key, c.label, consumerSamples[c.key], consumerRate, (m) => m.runningMs),
+  ),
   jank: {
     consumers: profile.jankConsumers,
     events: profile.readLog,
@@ -403,9 +426,11 @@ const consumers = {
     samples: jankSamples,
   },
 }
+const consumerCaseOf = (key) => consumers.cases.find((c) => c.key === key)
 for (const c of CONSUMER_COMPARISONS) {
-  const [consumer, raw] = consumers.cases.map((k) => k[c.part].median)
-  comparisons.push(compare(c.label, '', consumer, raw, c.target))
+  const brook = consumerCaseOf(c.brook)[c.part].median
+  const raw = consumerCaseOf(c.raw)[c.part].median
+  comparisons.push(compare(c.label, '', brook, raw, c.target))
 }
 
 const results = {
