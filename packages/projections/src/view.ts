@@ -117,12 +117,17 @@ export async function openProjection<S, M extends EventMap>(
     return before.version !== status.version
   }
 
-  /** Re-reads the watched keys (all, or those named) and calls back where they changed. */
+  /** Re-reads the watched keys (all, or those named), in one read, and calls back where they changed. */
   async function refresh(keys: readonly string[] | null) {
-    for (const [key, w] of watchers) {
-      if (keys !== null && !keys.includes(key)) continue
-      const value = await read(key)
-      if (closed) return
+    const wanted = [...watchers.keys()].filter((k) => keys === null || keys.includes(k))
+    if (wanted.length === 0) return
+    const values = await reader.read(shown, wanted.map(stateKey))
+    if (closed) return
+    for (const key of wanted) {
+      const w = watchers.get(key)
+      if (w === undefined) continue
+      const stored = values.get(stateKey(key))
+      const value = stored === undefined ? p.fresh() : (stored as S)
       if (w.last !== undefined && dequal(w.last, value)) continue
       w.last = value
       for (const c of w.callbacks) c(value)
@@ -131,38 +136,46 @@ export async function openProjection<S, M extends EventMap>(
 
   // One update at a time, in order; a burst of notices collapses into one pass.
   let chain: Promise<void> = Promise.resolve()
-  let queued: { keys: Set<string> | null } | undefined
-  const update = (keys: readonly string[] | null) => {
+  let queued: { keys: Set<string> | null; settle: boolean } | undefined
+  /** Re-reads `keys` (`null`: every watched key); `recheck`: the shown version may change too. */
+  const update = (keys: readonly string[] | null, recheck: boolean) => {
     if (queued !== undefined) {
       if (keys === null) queued.keys = null
       else for (const k of keys) queued.keys?.add(k)
+      queued.settle ||= recheck
       return
     }
-    const job = { keys: keys === null ? null : new Set(keys) }
+    const job = { keys: keys === null ? null : new Set(keys), settle: recheck }
     queued = job
     chain = chain
       .then(async () => {
         queued = undefined
         if (closed) return
-        const switched = await settle()
+        const switched = job.settle ? await settle() : false
         await refresh(switched || job.keys === null ? null : [...job.keys])
       })
       .catch(() => {}) // a closed store; the poll or the next notice tries again
   }
 
+  let noticed = 0 // the newest position a notice told of
   const stopListening = bus.subscribe(topicOf(p.name), (message) => {
     const parsed = v.safeParse(ChangeNoticeSchema, message)
     if (!parsed.success) return
     const n = parsed.output
-    if (n.version === status.version) update(n.keys)
-    else if (n.version === p.version) update([]) // progress, or the switch to this version
+    // Steady state (this version, caught up) needs no status reads: only the keys changed.
+    const steady = status.state === 'ready' && n.version === p.version && n.ready
+    if (n.version === status.version) {
+      noticed = Math.max(noticed, n.position)
+      update(n.keys, !steady)
+    } else if (n.version === p.version) update([], true) // progress, or the switch to this version
   })
-  // Notices are hints (a tab can close mid-send): a slow poll catches anything missed.
+  // Notices are hints (a tab can close mid-send): a slow poll catches what none told of.
   let polledAt = -1
   const timer = setInterval(() => {
     void reader.checkpoint(shown).then(
       (cp) => {
-        if (cp !== polledAt) update(polledAt === -1 ? [] : null)
+        if (cp < polledAt) noticed = cp // moved back (a reset): notices so far are stale
+        if (cp !== polledAt && cp > noticed) update(polledAt === -1 ? [] : null, true)
         polledAt = cp
       },
       () => {},

@@ -233,6 +233,14 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     },
   })
 
+  async function afterCommit(position: number, changed: string[]): Promise<void> {
+    try {
+      await def.afterCommit?.({ position, changed })
+    } catch {
+      // Committed is committed; the hook's failure must not make the batch run again.
+    }
+  }
+
   /** Commits a buffer with the checkpoint; announces derived events to every context. */
   async function commit(
     expected: number,
@@ -244,13 +252,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     const appended = await s.commit(expected, next, { changes: buffer.changes, appends: buffer.appends, ...extra })
     for (const [k, value] of buffer.changes) cache.set(k, value)
     if (appended !== undefined) bus?.announceHead(appended.position)
-    if (def.afterCommit !== undefined) {
-      try {
-        await def.afterCommit({ position: next, changed: [...buffer.changes.keys()] })
-      } catch {
-        // Committed is committed; the hook's failure must not make the batch run again.
-      }
-    }
+    await afterCommit(next, [...buffer.changes.keys()])
   }
 
   /** Handles `batch` and moves the checkpoint to `upTo`, with retries and the failure policy. */
@@ -372,6 +374,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     for (const [k, value] of Object.entries(found.state)) changes.set(k, toPlainJson(value, `seed.${k}`))
     await s.commit(0, found.position, { changes })
     checkpoint = found.position
+    await afterCommit(found.position, [...changes.keys()])
   }
 
   async function lead(signal: AbortSignal): Promise<void> {
