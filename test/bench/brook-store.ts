@@ -1,14 +1,14 @@
 import type { EventStore } from '@brook/core'
-import { openEventStore } from '@brook/idb'
+import { deleteEventStore, openEventStore } from '@brook/idb'
 import type { Appender } from './appender.ts'
 import type { Durability } from './cases.ts'
-import { deleteDatabase } from './idb-request.ts'
 import { EVENT_TYPE, type ItemAdded } from './payload.ts'
 
 /** Brook keeps store `name` in the IndexedDB database `brook:name` (packages/idb/src/database.ts). */
 export const brookName = (name: string) => `brook:${name}`
 
-export const deleteBrookDatabase = (name: string) => deleteDatabase(brookName(name))
+/** Deletes the store and its high-water mark, so the next run may reuse the name. */
+export const deleteBrookDatabase = (name: string) => deleteEventStore(name)
 
 export function openBrook(name: string, durability: Durability): Promise<EventStore> {
   return openEventStore(name, { durability })

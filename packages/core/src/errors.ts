@@ -26,6 +26,13 @@ export const ErrorCode = {
   HANDLER_FAILED: 'HANDLER_FAILED',
   /** A consumer's worker failed to load, threw at start, or was terminated under a call. Field: `reason`. */
   WORKER_FAILED: 'WORKER_FAILED',
+  /**
+   * The log is behind what this origin had committed (storage cleared, evicted, or lost
+   * writes): nothing was opened. Fields: `expected` (the remembered head), `actual`, `reason`.
+   */
+  LOG_REGRESSED: 'LOG_REGRESSED',
+  /** The browser dropped the database under an open store (site data cleared, eviction). Field: `reason`. */
+  STORAGE_LOST: 'STORAGE_LOST',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -42,6 +49,8 @@ export interface ErrorFields {
   STORAGE_UNAVAILABLE: { reason: string }
   HANDLER_FAILED: { reason: string; where: string }
   WORKER_FAILED: { reason: string }
+  LOG_REGRESSED: { expected: number; actual: number; reason: string }
+  STORAGE_LOST: { reason: string }
 }
 
 /** A {@link BrookError} narrowed to one code, with that code's fields typed. */

@@ -163,6 +163,7 @@ export async function openDatabase(
 ): Promise<Connection> {
   const db = new BrookDatabase(name, durability)
   let closedBecause: string | undefined
+  let lost = false
   // Another tab wants a newer schema: step aside at once so it never deadlocks on us.
   db.on('versionchange', () => {
     closedBecause = 'another tab opened a newer version of this database: reload this page'
@@ -170,13 +171,15 @@ export async function openDatabase(
   })
   // Fired when the browser drops the connection (site data cleared, storage evicted).
   db.on('close', () => {
-    closedBecause ??= 'the browser closed the database connection'
+    if (closedBecause !== undefined) return
+    closedBecause = 'the browser dropped the database (site data cleared or storage evicted): reopen to check for loss'
+    lost = true
   })
   await openWithTimeout(db, timeoutMs)
   const ensureOpen = (what: string) => {
-    if (closedBecause !== undefined) {
-      throw BrookError.create('STORE_CLOSED', `${what} is closed: ${closedBecause}`, { reason: closedBecause })
-    }
+    if (closedBecause === undefined) return
+    const code = lost ? 'STORAGE_LOST' : 'STORE_CLOSED'
+    throw BrookError.create(code, `${what} is closed: ${closedBecause}`, { reason: closedBecause })
   }
   return {
     db,

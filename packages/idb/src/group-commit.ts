@@ -23,7 +23,7 @@ export function createGroupCommit(
   connection: Connection,
   durability: 'strict' | 'relaxed',
   stamp: () => { time: number; origin: string },
-  onCommitted: (head: number) => void,
+  onCommitted: (last: { head: number; id: string }) => void,
 ) {
   let queue: Pending[] = []
   let draining: Promise<void> | undefined
@@ -64,7 +64,7 @@ export function createGroupCommit(
       if ('stale' in done) done = await writeGroup(db.backendDB(), durability, entries, undefined, stamp())
       if ('stale' in done) throw new Error('a write planned from fresh reads cannot be stale')
       cache = done.cache
-      if (done.wrote) onCommitted(done.cache.head)
+      if (done.last !== undefined) onCommitted(done.last)
       return done.outcomes
     } catch (err) {
       cache = undefined

@@ -1,4 +1,4 @@
-export { openEventStore } from './store.ts'
+export { deleteEventStore, openEventStore } from './store.ts'
 export type { OpenEventStoreOptions } from './store.ts'
 export { SCHEMA_VERSION } from './database.ts'
 export { openConsumerStorage } from './consumer-storage.ts'

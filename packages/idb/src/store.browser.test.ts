@@ -211,4 +211,67 @@ describe('openEventStore (IndexedDB specifics)', () => {
       await deleteStore(name)
     })
   })
+
+  describe('high-water mark (a log that went backwards)', () => {
+    /** Deletes the database only, as the browser does when it evicts or clears IndexedDB. */
+    const lose = (name: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.deleteDatabase(`brook:${name}`)
+        req.onsuccess = () => resolve()
+        req.onerror = () => reject(req.error ?? new Error('deleteDatabase failed'))
+      })
+
+    it('refuses a log that lost its events with LOG_REGRESSED, and opens when told to accept it', async () => {
+      const name = uniqueName('regressed')
+      const store = await openEventStore(name)
+      for (let i = 0; i < 5; i++) await store.append('s', [ev('E', { i })])
+      await store.close() // writes the mark
+      await lose(name)
+      const err = await rejectsWith(openEventStore(name), 'LOG_REGRESSED')
+      expect(err).to.include({ expected: 5, actual: 0 })
+      expect(err.reason).to.match(/committed up to 5/)
+      // Accepting resets the mark to the log as it is: later opens are clean.
+      const accepted = await open(name, { acceptRegression: true })
+      expect(await accepted.head()).to.equal(0)
+      await accepted.append('s', [ev('E')])
+      await accepted.close()
+      const again = await open(name)
+      expect(await again.head()).to.equal(1)
+    })
+
+    it('refuses a log replaced by another of the same length', async () => {
+      const name = uniqueName('replaced')
+      const first = await openEventStore(name)
+      await first.append('s', [ev('E'), ev('E')])
+      await first.close()
+      const file = async () =>
+        (await (await navigator.storage.getDirectory()).getDirectoryHandle('brook-marks')).getFileHandle(
+          `${encodeURIComponent(name)}.json`,
+        )
+      const remembered = await (await (await file()).getFile()).text()
+      expect(JSON.parse(remembered)).to.include({ head: 2 })
+      // Another log of the same length takes its place; the old mark is put back, as if the
+      // swap happened behind Brook's back.
+      await lose(name)
+      const other = await openEventStore(name, { acceptRegression: true })
+      await other.append('s', [ev('Other'), ev('Other')])
+      await other.close()
+      const writable = await (await file()).createWritable()
+      await writable.write(remembered)
+      await writable.close()
+      const err = await rejectsWith(openEventStore(name), 'LOG_REGRESSED')
+      expect(err).to.include({ expected: 2, actual: 2 })
+      expect(err.reason).to.match(/replaced/)
+    })
+
+    it('deleteEventStore deletes on purpose: opening again starts a new log, with no error', async () => {
+      const name = uniqueName('deleted')
+      const store = await openEventStore(name)
+      await store.append('s', [ev('E')])
+      await store.close()
+      await deleteStore(name)
+      const fresh = await open(name)
+      expect(await fresh.head()).to.equal(0)
+    })
+  })
 })

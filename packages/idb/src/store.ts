@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import Dexie from 'dexie'
 import {
+  BrookError,
   Limits,
   newEventId,
   parse,
@@ -23,6 +24,7 @@ import {
 import { createBus } from '@brook/bus'
 import { loadOrigin, openDatabase, toBrookError, type BrookDatabase } from './database.ts'
 import { createGroupCommit } from './group-commit.ts'
+import { createMarkWriter, forgetMark, readMark, writeMark } from './high-water.ts'
 
 export interface OpenEventStoreOptions {
   /**
@@ -47,12 +49,18 @@ export interface OpenEventStoreOptions {
    * code needs a schema upgrade, before rejecting with `UPGRADE_BLOCKED`. Default 3000 ms.
    */
   openTimeoutMs?: number
+  /**
+   * Open even if the log is behind its high-water mark (`LOG_REGRESSED`), e.g. to resync it
+   * from a server; the mark is reset to the log as it is.
+   */
+  acceptRegression?: boolean
 }
 
 const OptionsSchema = v.strictObject({
   durability: v.optional(v.picklist(['strict', 'relaxed'])),
   openTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(0))),
   pollMs: v.optional(v.pipe(v.number(), v.minValue(10))),
+  acceptRegression: v.optional(v.boolean()),
   ...StoreOptionEntries,
 })
 
@@ -86,6 +94,13 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
     db.close()
     throw toBrookError(err)
   }
+  try {
+    await checkMark(db, storeName, opts.acceptRegression === true)
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  const marks = createMarkWriter(storeName)
   // Wakes this context's subscriptions: on its own commits, on other contexts' notices,
   // and (in `subscribe`) on a slow poll, the safety net for lost notices.
   const wake = createWake()
@@ -95,9 +110,10 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
     connection,
     opts.durability ?? 'strict',
     () => ({ time: now(), origin }),
-    (head) => {
+    (last) => {
       wake.bump()
-      bus.announceHead(head)
+      bus.announceHead(last.head)
+      marks.committed(last)
     },
   )
   const pollMs = opts.pollMs ?? 1000
@@ -165,6 +181,7 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
       closing ??= (async () => {
         connection.markClosed('close() was called')
         await writer.idle()
+        await marks.settle()
         bus.close()
         db.close()
         wake.bump()
@@ -173,6 +190,39 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
     },
   }
   return store
+}
+
+/**
+ * Compares the log with its high-water mark: the event the mark names must still be there.
+ * Throws `LOG_REGRESSED` otherwise (unless accepted, which resets the mark to the log).
+ */
+async function checkMark(db: BrookDatabase, storeName: string, accept: boolean): Promise<void> {
+  const mark = await readMark(storeName)
+  if (mark === undefined || mark.head === 0) return
+  const [at, head] = await Promise.all([
+    db.events.get(mark.head),
+    db.events.orderBy(':id').lastKey() as Promise<number | undefined>,
+  ]).then(
+    ([row, last]) => [row, last ?? 0] as const,
+    (err: unknown) => {
+      throw toBrookError(err)
+    },
+  )
+  if (at?.id === mark.id) return
+  if (accept) {
+    const last = head === 0 ? undefined : await db.events.get(head)
+    await writeMark(storeName, { head, id: last?.id ?? '' })
+    return
+  }
+  const reason =
+    at === undefined
+      ? `the log ends at ${head}, but this origin had committed up to ${mark.head}: storage was cleared, evicted or lost writes`
+      : `the event at ${mark.head} is not the one this origin committed there: the log was replaced`
+  throw BrookError.create('LOG_REGRESSED', `store ${storeName}: ${reason}`, {
+    expected: mark.head,
+    actual: head,
+    reason,
+  })
 }
 
 /**
@@ -216,4 +266,26 @@ export async function lastVersion(db: BrookDatabase, stream: string): Promise<nu
     .between([stream, Dexie.minKey], [stream, Dexie.maxKey])
     .lastKey()
   return Array.isArray(key) ? (key as unknown as [string, number])[1] : 0
+}
+
+/**
+ * Deletes store `name` on purpose: its database (every event, checkpoint and consumer
+ * state) and its high-water mark, so that opening it again starts a new, empty log instead
+ * of reporting `LOG_REGRESSED`. Every connection to it (in any tab) is closed first by the
+ * browser; it resolves once the database is gone.
+ *
+ * @example
+ * ```ts
+ * await store.close()
+ * await deleteEventStore('shop')
+ * ```
+ */
+export async function deleteEventStore(name: string): Promise<void> {
+  const storeName = parse(v.pipe(v.string(), v.minLength(1), v.maxLength(200)), name, 'name')
+  await new Promise<void>((resolve, reject) => {
+    const req = indexedDB.deleteDatabase(`brook:${storeName}`)
+    req.onsuccess = () => resolve()
+    req.onerror = () => reject(toBrookError(req.error))
+  })
+  await forgetMark(storeName)
 }

@@ -1,3 +1,5 @@
+import { deleteEventStore } from './store.ts'
+
 let counter = 0
 
 /** A database name no other test uses, so every test starts empty. */
@@ -6,13 +8,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}`
 }
 
-/** Deletes a store's database (the store must be closed). */
+/** Deletes a store's database and high-water mark (the store must be closed). */
 export function deleteStore(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.deleteDatabase(`brook:${name}`)
-    req.onsuccess = () => resolve()
-    req.onerror = () => reject(req.error ?? new Error('deleteDatabase failed'))
-    // 'blocked' can fire while a just-closed connection finishes its last transaction;
-    // success follows. A connection left open for good makes the test time out instead.
-  })
+  // 'blocked' can fire while a just-closed connection finishes its last transaction;
+  // success follows. A connection left open for good makes the test time out instead.
+  return deleteEventStore(name)
 }

@@ -52,7 +52,9 @@ export function writeGroup(
   groups: readonly PreparedEntry[][],
   cache: WriterCache | undefined,
   stamp: { time: number; origin: string },
-): Promise<{ outcomes: Settle[]; cache: WriterCache; wrote: boolean } | { stale: true }> {
+): Promise<
+  { outcomes: Settle[]; cache: WriterCache; last: { head: number; id: string } | undefined } | { stale: true }
+> {
   return new Promise((resolve, reject) => {
     const tx = idb.transaction('events', 'readwrite', { durability })
     const store = tx.objectStore('events')
@@ -60,7 +62,7 @@ export function writeGroup(
     const state: LogState = { head: 0, versions: new Map(), byId: new Map() }
     let outcomes: Settle[] = []
     let valid = false
-    let wrote = false
+    let last: { head: number; id: string } | undefined
 
     tx.oncomplete = () => {
       const versions =
@@ -68,7 +70,7 @@ export function writeGroup(
           ? cache.versions
           : new Map<string, number>()
       for (const [s, version] of state.versions) versions.set(s, version)
-      resolve({ outcomes, cache: { head: state.head, versions }, wrote })
+      resolve({ outcomes, cache: { head: state.head, versions }, last })
     }
     let stale = false
     let collisionMeansStale = false
@@ -107,7 +109,8 @@ export function writeGroup(
     }
     const issue = (rows: readonly RecordedEvent[], commit: boolean) => {
       for (const row of rows) store.add(row)
-      wrote = rows.length > 0
+      const end = rows[rows.length - 1]
+      last = end === undefined ? undefined : { head: end.position, id: end.id }
       if (commit) tx.commit()
     }
     const write = () => issue(plan(), true)
