@@ -189,6 +189,59 @@ describe('consumers in workers (real Chromium)', () => {
     })
   })
 
+  it('a tab frozen by CDP: its worker runs on, so the log keeps moving and nothing is applied twice', async () => {
+    // Measured here: Page.setWebLifecycleState('frozen') fires no `freeze` event and leaves
+    // dedicated workers running. (On a real `freeze` event the page ends its workers and
+    // starts them again on `resume`, as for the back/forward cache.)
+    const [a, b] = [await tab(), await tab()]
+    await start(a)
+    await a.waitForFunction(() => window.fixture.progress[0]?.state === 'running')
+    await start(b)
+    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'standby')
+    const cdp = await context.newCDPSession(a)
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
+    await fill(b, 300, 3)
+    await waitUntil(b, async () => (await window.fixture.consumer?.status())?.position === 300)
+    expect((await status(b))?.state).toBe('standby')
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' })
+    await fill(b, 100, 3)
+    await waitUntil(b, async () => (await window.fixture.consumer?.status())?.position === 400)
+    await expectExactlyOnce(b)
+  })
+
+  it('a hung leader is noticed: the standby reports stalled, takes over, and nothing is applied twice', async () => {
+    const [a, b] = [await tab(), await tab()]
+    a.on('console', (m) => console.log('A>', m.text()))
+    b.on('console', (m) => console.log('B>', m.text()))
+    await a.evaluate(() => window.fixture.startTotals(1, true)) // hangs on Spin
+    await a.waitForFunction(() => window.fixture.progress[0]?.state === 'running')
+    await start(b)
+    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'standby')
+    await fill(b, 50, 2)
+    await reached(a, 50)
+    await b.evaluate(async () => {
+      const store = await window.fixture.store('consumers')
+      await store.append('s0', [{ type: 'Spin', data: { n: 0 } }])
+    })
+    await fill(b, 50, 2)
+    // No heartbeat for 5 s with work waiting: B says so, then takes the lease.
+    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'stalled', undefined, { timeout: 15_000 })
+    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'running', undefined, { timeout: 10_000 })
+    await reached(b, 101)
+    // A wakes from its loop fenced: it stands by.
+    await waitUntil(a, async () => (await window.fixture.consumer?.status())?.state === 'standby', undefined, 20_000)
+    await fill(b, 50, 2)
+    await reached(b, 151)
+    const state = await b.evaluate(() => window.fixture.totalsState(1))
+    const applied = Object.entries(state).filter(([k]) => k.startsWith('applied:'))
+    expect(applied.length).toBe(151)
+    const events = await log(b)
+    const odd = applied
+      .filter(([, v]) => v !== 1)
+      .map(([k, v]) => [events.find((e) => `applied:${e.id}` === k)?.version, v])
+    expect(odd).toEqual([])
+  })
+
   it('partitions split streams over workers and keep each stream in order', async () => {
     const a = await tab()
     await fill(a, 1500, 20)

@@ -1,5 +1,5 @@
 import { BrookError } from '@brook/core'
-import { onBackForwardCache } from './page-lifecycle.ts'
+import { onBackForwardCache, onFreeze } from './page-lifecycle.ts'
 
 export interface LeaseCallbacks {
   /**
@@ -15,6 +15,12 @@ export interface Lease {
   readonly held: boolean
   /** Gives the lease up (or leaves the queue). Resolves once the lock is free of us. */
   release(): Promise<void>
+  /**
+   * Takes the lease from its holder at once (Web Locks `steal`): for a holder known to be
+   * stuck (frozen, hung). The old holder's `signal` aborts when it runs again; work it
+   * finishes anyway must be fenced (Brook's consumers are, by their checkpoint).
+   */
+  steal(): void
 }
 
 /**
@@ -42,16 +48,22 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
   }
   let released = false
   let held = false
-  let current: { abort: AbortController; free: () => void; done: Promise<unknown> } | undefined
+  let current: { abort: AbortController; free: () => void; done: Promise<unknown>; steal: boolean } | undefined
 
-  const request = () => {
+  const request = (steal = false) => {
     const abort = new AbortController()
     let free = () => {}
     const hold = new Promise<void>((resolve) => {
       free = resolve
     })
+    let got = false
+    // `steal` cannot be combined with `signal` (Web Locks): a stealing request is never queued.
+    const options: LockOptions = steal ? { steal: true } : { signal: abort.signal }
     const done = locks
-      .request(`brook:lease:${name}`, { signal: abort.signal }, async () => {
+      .request(`brook:lease:${name}`, options, async () => {
+        // Given up before the grant arrived (a `steal` request cannot be withdrawn): pass it on.
+        if (abort.signal.aborted) return
+        got = true
         held = true
         try {
           callbacks.onAcquired(abort.signal)
@@ -63,8 +75,15 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
       .catch((err: unknown) => {
         // Leaving the queue before getting the lock rejects with AbortError: expected.
         if (!(err instanceof DOMException && err.name === 'AbortError')) throw err
+        // Stolen while held: stop the holder's work and queue again.
+        if (got && current?.abort === abort) {
+          current = undefined
+          abort.abort()
+          free()
+          if (!released) request()
+        }
       })
-    current = { abort, free, done }
+    current = { abort, free, done, steal }
   }
 
   const drop = async () => {
@@ -76,12 +95,19 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
     await c.done
   }
 
-  const leaveCache = onBackForwardCache({
+  // Cached or frozen, a page keeps its locks and starves every waiter: let go, ask again after.
+  const suspend = {
     enter: () => void drop(),
     leave() {
       if (!released && current === undefined) request()
     },
-  })
+  }
+  const stopCache = onBackForwardCache(suspend)
+  const stopFreeze = onFreeze(suspend)
+  const leaveCache = () => {
+    stopCache()
+    stopFreeze()
+  }
   request()
 
   return {
@@ -93,6 +119,12 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
       released = true
       leaveCache()
       await drop()
+    },
+    steal() {
+      // Held, or a steal already on its way: one is enough.
+      if (released || held || current?.steal === true) return
+      void drop()
+      request(true)
     },
   }
 }

@@ -27,3 +27,26 @@ export function onBackForwardCache(handlers: { enter(): void; leave(): void }): 
     window.removeEventListener('pageshow', show)
   }
 }
+
+/**
+ * Calls `enter` when the page is frozen (Page Lifecycle `freeze`: a background tab the
+ * browser suspends, or a page about to enter the back/forward cache) and `leave` on
+ * `resume`; returns the cleanup. A frozen page keeps its Web Locks (RELIABILITY.md §0), so
+ * lock holders let go on `enter`.
+ *
+ * @example
+ * ```ts
+ * const stop = onFreeze({ enter: () => void lease.release(), leave: () => requestAgain() })
+ * ```
+ */
+export function onFreeze(handlers: { enter(): void; leave(): void }): () => void {
+  if (typeof document === 'undefined' || typeof document.addEventListener !== 'function') return () => {}
+  const freeze = () => handlers.enter()
+  const resume = () => handlers.leave()
+  document.addEventListener('freeze', freeze)
+  document.addEventListener('resume', resume)
+  return () => {
+    document.removeEventListener('freeze', freeze)
+    document.removeEventListener('resume', resume)
+  }
+}

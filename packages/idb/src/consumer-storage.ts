@@ -50,6 +50,13 @@ export interface ConsumerStorage {
    * append's result when there were appends (and the new head, to announce).
    */
   commit(expected: number, next: number, writes?: BatchWrites): Promise<CommitResult | undefined>
+  /**
+   * The running instance says it is alive: stamps the checkpoint row's `updatedAt` (relaxed
+   * durability: a lost heartbeat costs nothing). Standby instances read it with {@link lastBeat}.
+   */
+  heartbeat(): Promise<void>
+  /** The checkpoint and when the running instance last committed or beat (undefined: never). */
+  lastBeat(): Promise<{ position: number; at: number | undefined }>
   parked(): Promise<ParkedRow[]>
   parkedCount(): Promise<number>
   /** Removes parked events (after replaying them, or to give up on them). */
@@ -107,6 +114,26 @@ export async function openConsumerStorage(
         origin ??= await loadOrigin(db)
         const stamp = { time: Date.now(), origin }
         return commitBatch(db.backendDB(), durability, consumer, expected, next, writes, stamp)
+      }),
+    heartbeat: () =>
+      guard(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const tx = db.backendDB().transaction('checkpoints', 'readwrite', { durability: 'relaxed' })
+            const rows = tx.objectStore('checkpoints')
+            const read = rows.get(consumer)
+            read.onsuccess = () => {
+              const row = read.result as { position?: number } | undefined
+              rows.put({ consumer, position: row?.position ?? 0, updatedAt: Date.now() })
+            }
+            tx.oncomplete = () => resolve()
+            tx.onabort = () => reject(tx.error ?? new DOMException('the heartbeat was aborted', 'AbortError'))
+          }),
+      ),
+    lastBeat: () =>
+      guard(async () => {
+        const row = await db.checkpoints.get(consumer)
+        return { position: row?.position ?? 0, at: row?.updatedAt }
       }),
     parked: () => guard(async () => (await range('parked').toArray()) as ParkedRow[]),
     parkedCount: () => guard(() => range('parked').count()),

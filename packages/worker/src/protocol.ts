@@ -1,5 +1,9 @@
 /** What a consumer instance is doing. */
-export type ConsumerState = 'starting' | 'standby' | 'running' | 'paused' | 'stopped' | 'failed'
+/**
+ * What a consumer instance is doing. `stalled`: on standby while the running instance (in
+ * another tab) has shown no sign of life for a while with work waiting; it takes over.
+ */
+export type ConsumerState = 'starting' | 'standby' | 'stalled' | 'running' | 'paused' | 'stopped' | 'failed'
 
 /** One consumer instance (one partition) as its worker reports it. */
 export interface ConsumerStatus {

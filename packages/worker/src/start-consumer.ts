@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink'
 import * as v from 'valibot'
 import { BrookError, parse } from '@brook/core'
-import { onBackForwardCache } from '@brook/bus'
+import { onBackForwardCache, onFreeze } from '@brook/bus'
 import { installBrookErrorTransfer } from './comlink-errors.ts'
 import { ResetTarget } from './reset-target.ts'
 import { CONSUMER_PROTOCOL, type ConsumerState, type ConsumerStatus, type ConsumerWorkerApi } from './protocol.ts'
@@ -52,7 +52,7 @@ const OptionsSchema = v.strictObject({
   onProgress: v.optional(v.custom<(s: ConsumerStatus) => void>((f) => typeof f === 'function', 'must be a function')),
 })
 
-const STATE_RANK: ConsumerState[] = ['failed', 'running', 'paused', 'starting', 'standby', 'stopped']
+const STATE_RANK: ConsumerState[] = ['failed', 'running', 'paused', 'stalled', 'starting', 'standby', 'stopped']
 
 /**
  * Starts the consumer defined in the worker module at `url` (one worker per partition).
@@ -117,16 +117,21 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
   // A page in the back/forward cache keeps its workers' Web Locks and would starve the
   // other tabs (RELIABILITY.md §2). A frozen worker cannot be asked to let go, but a
   // terminated one releases at once: end the workers on the way in, start anew on return.
+  // The same when the page is frozen: its workers may run on (they do under CDP's freeze)
+  // or stop, but their locks would outlive any sign of life.
   let stopped = false
-  const leaveCache = onBackForwardCache({
+  const suspend = {
     enter: kill,
     leave() {
       if (!stopped && workers.length === 0) void launch().catch(() => {})
     },
-  })
+  }
+  const leaveCache = onBackForwardCache(suspend)
+  const leaveFreeze = onFreeze(suspend)
   const detach = () => {
     stopped = true
     leaveCache()
+    leaveFreeze()
   }
   const all = async <T>(call: (api: Comlink.Remote<ConsumerWorkerApi>) => Promise<T>) =>
     race(death, Promise.all(apis.map(call)))

@@ -97,6 +97,11 @@ class StorageFailure extends Error {
 /** Ends a subscription on purpose (stop, lost lease, reset); not a failure. */
 const RESTART = new Error('the consumer restarts its subscription')
 
+/** How often a running instance proves it is alive, and a standby one checks. */
+const HEARTBEAT_MS = 1000
+/** No sign of life for this long, with work waiting: the running instance is stuck. */
+const STALL_MS = 5000
+
 /** Up to this many state keys are loaded at once when an instance starts leading. */
 const WARM_KEYS = 20_000
 
@@ -164,13 +169,19 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   const matches = (e: RecordedEvent) =>
     wanted(e) && (config.partitions === 1 || partitionOf(e.stream, config.partitions) === config.partition)
 
+  // What a standby instance last saw of the running one's checkpoint. Kept apart from
+  // `checkpoint`, the fence of this instance's own commits: a stale batch still in flight
+  // after losing the lease must commit against what it started from, and fail.
+  let observed = 0
+  const position = () => (leading ? checkpoint : Math.max(observed, checkpoint))
+
   const status = (): ConsumerStatus => ({
     name: def.name,
     partition: config.partition,
     partitions: config.partitions,
-    position: checkpoint,
-    head: Math.max(head, checkpoint),
-    lag: Math.max(0, head - checkpoint),
+    position: position(),
+    head: Math.max(head, position()),
+    lag: Math.max(0, head - position()),
     state,
     rate: rate.perSecond(),
     parked: parkedCount,
@@ -255,8 +266,13 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     await afterCommit(next, [...buffer.changes.keys()])
   }
 
-  /** Handles `batch` and moves the checkpoint to `upTo`, with retries and the failure policy. */
-  async function flush(batch: readonly RecordedEvent[], upTo: number): Promise<void> {
+  /**
+   * Handles `batch` and moves the checkpoint to `upTo`, with retries and the failure policy.
+   * `cursor.at` is the checkpoint the caller's subscription last committed (or started
+   * from): every commit is fenced against it, never against what another subscription of
+   * this instance may have committed meanwhile, so a batch can only land once.
+   */
+  async function flush(batch: readonly RecordedEvent[], upTo: number, cursor: { at: number }): Promise<void> {
     const s = storage as ConsumerStorage
     let last: unknown
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -271,8 +287,8 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
             throw new HandlerError(err)
           }
         }
-        await commit(checkpoint, upTo, buffer)
-        checkpoint = upTo
+        await commit(cursor.at, upTo, buffer)
+        cursor.at = checkpoint = upTo
         rate.add(batch.length)
         report(upTo >= head)
         return
@@ -293,15 +309,15 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     }
     if (batch.length > 1) {
       // Find the poison: each event alone, so only the failing ones are parked.
-      for (const e of batch) await flush([e], e.position)
-      if (upTo > checkpoint) await flush([], upTo)
+      for (const e of batch) await flush([e], e.position, cursor)
+      if (upTo > cursor.at) await flush([], upTo, cursor)
       return
     }
     const [event] = batch as [RecordedEvent]
     const error = BrookError.create('HANDLER_FAILED', reason, { reason, where: `position ${event.position}` })
-    await commit(checkpoint, upTo, newBuffer(), { parked: [{ event, error: error.toData(), attempts }] })
+    await commit(cursor.at, upTo, newBuffer(), { parked: [{ event, error: error.toData(), attempts }] })
     parkedCount += 1
-    checkpoint = upTo
+    cursor.at = checkpoint = upTo
     report(true)
   }
 
@@ -312,6 +328,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     return new Promise((resolve) => {
       let pending: RecordedEvent[] = []
       let seen = checkpoint
+      const cursor = { at: checkpoint }
       const unsubscribe = s.subscribe(
         {
           from: checkpoint + 1,
@@ -336,13 +353,13 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
           if (matches(e)) pending.push(e)
           seen = e.position
           if (seen >= head) head = await s.head()
-          if (pending.length >= batchSize || seen >= head || seen - checkpoint >= batchSize * 10) {
+          if (pending.length >= batchSize || seen >= head || seen - cursor.at >= batchSize * 10) {
             const batch = pending
             pending = []
             await serially(() => {
               // A reset ran since this subscription began: its batch belongs to the old checkpoint.
               if (era !== generation) throw RESTART
-              return flush(batch, seen)
+              return flush(batch, seen, cursor)
             })
           }
         },
@@ -366,6 +383,36 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     if (complete) for (const [k, value] of all) cache.set(k, value)
   }
 
+  let watch: ReturnType<typeof setInterval> | undefined
+  let standingSince = Date.now()
+
+  /**
+   * Every {@link HEARTBEAT_MS}: the running instance stamps its checkpoint row; a standby one
+   * checks that stamp. A holder that is frozen (or hung) keeps its Web Lock forever and
+   * nobody would notice: with work waiting and no sign of life for {@link STALL_MS}, the
+   * standby reports `stalled` and takes the lease. The old holder, if it ever runs again,
+   * is fenced by the checkpoint and steps down.
+   */
+  async function pulse(): Promise<void> {
+    const s = storage
+    if (s === undefined || stopped) return
+    if (leading) return s.heartbeat()
+    const [beat, last] = await Promise.all([s.lastBeat(), (store as EventStore).head()])
+    head = last
+    observed = beat.position
+    const quietFor = Date.now() - (beat.at ?? standingSince)
+    if (head > beat.position && quietFor > STALL_MS && state !== 'failed') {
+      if (state !== 'stalled') {
+        state = 'stalled'
+        report(true)
+      }
+      lease?.steal()
+    } else if (state === 'stalled') {
+      state = 'standby'
+      report(true)
+    }
+  }
+
   /** Starts from the seed the definition offers (a snapshot) instead of the log's start. */
   async function seed(s: ConsumerStorage, offer: NonNullable<ConsumerDefinition['seed']>): Promise<void> {
     const found = await offer()
@@ -378,6 +425,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   }
 
   async function lead(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return // lost before it began: an abort listener would never fire
     const s = storage as ConsumerStorage
     leading = true
     signal.addEventListener('abort', () => {
@@ -407,6 +455,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       void lease?.release()
     }
     if (!stopped && state !== 'failed') state = 'standby'
+    standingSince = Date.now()
     report(true)
   }
 
@@ -430,12 +479,13 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       state = 'standby'
       report(true) // a standby instance says so at once: the page shows who runs where
       lease = holdLease(`${storeName}:${id}`, { onAcquired: (signal) => void lead(signal) })
+      watch = setInterval(() => void pulse().catch(() => {}), HEARTBEAT_MS)
     },
     async status() {
       if (store !== undefined && storage !== undefined && !stopped) {
         head = await store.head()
         if (!leading) {
-          checkpoint = await storage.checkpoint()
+          observed = await storage.checkpoint()
           parkedCount = await storage.parkedCount()
         }
       }
@@ -511,6 +561,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     async stop() {
       stopped = true
       leading = false
+      clearInterval(watch)
       // Let the batch in flight finish before another tab may take the lease.
       await restart?.()
       await exclusive
