@@ -1,0 +1,133 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { createMemoryEventStore, type RecordedEvent } from '@brook/core'
+import type { CepConsumer } from '@brook/cep'
+import { launchFresh, waitReady, waitUntil } from './browser.ts'
+import { serveFixture } from './serve.ts'
+import { alerts, averages } from './fixture/pipelines.ts'
+
+interface Row {
+  id: string
+  position: number
+  stream: string
+  type: string
+  data: unknown
+  meta: Record<string, unknown>
+}
+
+/**
+ * The reference: the same pipelines run in memory, in Node, over the same source events,
+ * with no crash, each stage reading the log like a consumer (stage 2 after stage 1).
+ */
+async function reference(readings: Row[]) {
+  const store = createMemoryEventStore()
+  for (const r of readings) await store.append(r.stream, [{ id: r.id, type: r.type, data: r.data }])
+  const run = async (consumer: CepConsumer) => {
+    const state = new Map<string, unknown>()
+    const batch: RecordedEvent[] = []
+    for await (const e of store.read()) if (consumer.filter?.types?.includes(e.type) ?? true) batch.push(e)
+    const appends: { stream: string; events: unknown[] }[] = []
+    await consumer.handle(batch, {
+      get: (k) => Promise.resolve(structuredClone(state.get(k)) as never),
+      put: (k, v) => void state.set(k, structuredClone(v)),
+      delete: (k) => void state.delete(k),
+      append: (stream, events) => void appends.push({ stream, events: [...events] }),
+    })
+    for (const a of appends) await store.append(a.stream, a.events as never)
+  }
+  await run(averages.toConsumer({ store: 'reference' }))
+  await run(alerts.toConsumer({ store: 'reference' }))
+  const out: Row[] = []
+  for await (const e of store.read()) out.push(e)
+  return out
+}
+
+// CEP stages as durable consumers in real workers, killed mid-way again and again: their
+// derived events must be exactly those of an uncrashed run, each once.
+describe('CEP pipelines in workers (real Chromium)', () => {
+  let fixture: Awaited<ReturnType<typeof serveFixture>>
+  let context: BrowserContext
+  let closeBrowser: () => Promise<void>
+  beforeAll(async () => {
+    fixture = await serveFixture()
+  })
+  afterAll(async () => {
+    await fixture?.close()
+  })
+  beforeEach(async () => {
+    ;({ context, close: closeBrowser } = await launchFresh())
+  })
+  afterEach(async () => {
+    await closeBrowser()
+  })
+
+  const tab = async () => {
+    const page = await context.newPage()
+    await page.goto(fixture.url)
+    await waitReady(page)
+    return page
+  }
+  const log = (page: Page) =>
+    page.evaluate(async () => {
+      const store = await window.fixture.store('consumers')
+      const out: Row[] = []
+      for await (const e of store.read()) {
+        out.push({ id: e.id, position: e.position, stream: e.stream, type: e.type, data: e.data, meta: e.meta })
+      }
+      return out
+    })
+  /** Both stages caught up with a head that no longer moves. */
+  const settled = (page: Page) =>
+    waitUntil(
+      page,
+      async () => {
+        const store = await window.fixture.store('consumers')
+        const head = await store.head()
+        const statuses = await Promise.all(Object.values(window.fixture.pipelines).map((p) => p.status()))
+        return statuses.length === 2 && statuses.every((s) => s.position === head && s.lag === 0)
+      },
+      undefined,
+      60_000,
+    )
+  const start = (page: Page, name: 'averages' | 'alerts') => page.evaluate((n) => window.fixture.startPipeline(n), name)
+  const kill = (page: Page, name: 'averages' | 'alerts') =>
+    page.evaluate((n) => window.fixture.pipelines[n]?.terminate(), name)
+
+  it('readings -> averages -> alerts, killed mid-way again and again: exactly the uncrashed output', async () => {
+    const a = await tab()
+    await a.evaluate(() => window.fixture.fillReadings(3000, 12))
+    for (let round = 0; round < 4; round++) {
+      await start(a, 'averages')
+      await start(a, 'alerts')
+      // Let both make some progress, then kill both mid-batch.
+      await waitUntil(
+        a,
+        async (r) => ((await window.fixture.pipelines['averages']?.status())?.position ?? 0) > 500 * (r + 1),
+        round,
+      )
+      await kill(a, 'averages')
+      await kill(a, 'alerts')
+    }
+    await start(a, 'averages')
+    await start(a, 'alerts')
+    await settled(a)
+
+    const got = await log(a)
+    const readings = got.filter((e) => e.type === 'Reading')
+    const want = await reference(readings)
+    const derived = (rows: Row[], type: string) =>
+      rows.filter((e) => e.type === type).map((e) => ({ stream: e.stream, data: e.data }))
+    // Stage 1: the same averages, once each, in the same order, caused by the same readings.
+    expect(derived(got, 'AverageComputed')).toEqual(derived(want, 'AverageComputed'))
+    const causes = (rows: Row[]) => rows.filter((e) => e.type === 'AverageComputed').map((e) => e.meta.causationId)
+    expect(causes(got)).toEqual(causes(want))
+    expect(derived(got, 'AverageComputed').length).toBeGreaterThan(200)
+    // Stage 2 reads stage 1's output from the log: the same alerts.
+    expect(derived(got, 'Alert')).toEqual(derived(want, 'Alert'))
+    expect(derived(got, 'Alert').length).toBeGreaterThan(0)
+    // Every alert's causation is an AverageComputed event of the log.
+    const ids = new Set(got.filter((e) => e.type === 'AverageComputed').map((e) => e.id))
+    for (const alert of got.filter((e) => e.type === 'Alert'))
+      expect(ids.has(alert.meta.causationId as string)).toBe(true)
+  })
+})
