@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { build, preview, type PreviewServer } from 'vite'
+import type { EventStore } from '@brook/core'
 import { launchFresh, waitUntil } from './browser.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -70,7 +71,7 @@ describe('demo control room (built, real Chromium)', () => {
   /** Readings in the log, counted in the page from the store itself. */
   const readingsInLog = (page: Page) =>
     page.evaluate(async () => {
-      const app = document.querySelector('demo-app') as unknown as { store: import('@brook/core').EventStore }
+      const app = document.querySelector('demo-app') as unknown as { store: EventStore }
       let n = 0
       for await (const e of app.store.read({ types: ['Reading'] })) if (e.type === 'Reading') n += 1
       return n
@@ -125,13 +126,13 @@ describe('demo control room (built, real Chromium)', () => {
     await stop(page)
     await caughtUp(page)
     const head = await page.evaluate(async () => {
-      const app = document.querySelector('demo-app') as unknown as { store: import('@brook/core').EventStore }
+      const app = document.querySelector('demo-app') as unknown as { store: EventStore }
       return app.store.head()
     })
     for (const position of [1, Math.floor(head / 3), head]) {
       // Readings at or before `position`, counted here from the log.
       const expected = await page.evaluate(async (p) => {
-        const app = document.querySelector('demo-app') as unknown as { store: import('@brook/core').EventStore }
+        const app = document.querySelector('demo-app') as unknown as { store: EventStore }
         let n = 0
         for await (const e of app.store.read({ limit: p })) if (e.type === 'Reading') n += 1
         return n
@@ -171,7 +172,7 @@ describe('demo control room (built, real Chromium)', () => {
     const page = await tab()
     await page.evaluate(async () => {
       ;(window as unknown as { pwned: number }).pwned = 0
-      const app = document.querySelector('demo-app') as unknown as { store: import('@brook/core').EventStore }
+      const app = document.querySelector('demo-app') as unknown as { store: EventStore }
       await app.store.append('<img src=x onerror="window.pwned++">', [
         { type: '<script>window.pwned++</script>', data: { html: '<img src=x onerror="window.pwned++">' } },
       ])
