@@ -8,6 +8,8 @@ import { deleteBrookDatabase, openBrookAppender } from './brook-store.ts'
 import type {
   AppendSpec,
   CatchUpJank,
+  CepCaseKey,
+  CepMeasurement,
   ConsumerMeasurement,
   LatencySpec,
   Measurement,
@@ -17,12 +19,22 @@ import type {
   SeenSample,
   SentSample,
 } from './cases.ts'
+import { cepCatchUp, prefillReadings } from './cep.ts'
 import { catchUpJank, consumerCatchUp, projectionRebuild, rawWorkerRead } from './consumers.ts'
 import * as latency from './latency.ts'
 import { CONSUMER_BATCH } from './fold.ts'
 import { EVENT_BYTES, makeData, makeDataset } from './payload.ts'
 import { deleteRawDatabase, makeRow, openRawAppender } from './raw-store.ts'
 import { prefill, readLog } from './read-log.ts'
+import {
+  ALERT_AVERAGE,
+  CEP_BATCH,
+  DEVICES,
+  JITTER_MS,
+  OUT_OF_ORDER_MS,
+  READING_PERIOD_MS,
+  WINDOW_MS,
+} from './readings.ts'
 import { runWorkload } from './workload.ts'
 
 export interface BenchApi {
@@ -42,6 +54,10 @@ export interface BenchApi {
   rawWorkerRead(name: string): Promise<RawWorkerMeasurement>
   /** ...and several consumers at once, watching the main thread. */
   consumerJank(spec: ConsumerJankSpec): Promise<CatchUpJank>
+  /** Creates a log of `events` readings for `cep` (readings.ts); returns its name. */
+  prefillReadings(events: number): Promise<string>
+  /** A CEP case over it (cep.ts): the plain fold, or the sliding-window pipeline. */
+  cep(spec: CepSpec): Promise<CepMeasurement>
   /** Latency between two tabs (see latency.ts): the driver calls these on tab B... */
   latencyListen(spec: LatencySpec): Promise<void>
   latencyCollect(): Promise<SeenSample[]>
@@ -70,6 +86,13 @@ export interface ConsumerJankSpec {
   name: string
   events: number
   consumers: string[]
+}
+
+export interface CepSpec {
+  /** The readings log (store name) and how many readings it has. */
+  name: string
+  events: number
+  key: CepCaseKey
 }
 
 export interface TabState {
@@ -107,6 +130,15 @@ window.brookBench = {
     eventBytes: EVENT_BYTES,
     rowBytes: JSON.stringify(makeRow('stream-0', 1, 1, makeData(0), Date.now(), newEventId())).length,
     consumerBatch: CONSUMER_BATCH,
+    cep: {
+      devices: DEVICES,
+      batchSize: CEP_BATCH,
+      readingPeriodMs: READING_PERIOD_MS,
+      jitterMs: JITTER_MS,
+      windowMs: WINDOW_MS,
+      outOfOrderMs: OUT_OF_ORDER_MS,
+      alertAverage: ALERT_AVERAGE,
+    },
   }),
   append,
   async prefill(events) {
@@ -120,6 +152,12 @@ window.brookBench = {
   projection: (spec) => projectionRebuild(spec.name, spec.events, spec.projection),
   rawWorkerRead,
   consumerJank: (spec) => catchUpJank(spec.name, spec.events, spec.consumers),
+  async prefillReadings(events) {
+    const name = freshName('readings')
+    await prefillReadings(name, events)
+    return name
+  },
+  cep: (spec) => cepCatchUp(spec.name, spec.events, spec.key),
   latencyListen: latency.listen,
   latencyCollect: latency.collect,
   latencySend: latency.send,

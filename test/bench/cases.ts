@@ -101,6 +101,16 @@ export interface PageInfo {
   rowBytes: number
   /** The fold consumer's batchSize (fold.ts). */
   consumerBatch: number
+  /** The CEP cases' log and pipeline (readings.ts). */
+  cep: {
+    devices: number
+    batchSize: number
+    readingPeriodMs: number
+    jitterMs: number
+    windowMs: number
+    outOfOrderMs: number
+    alertAverage: number
+  }
 }
 
 /** The page asks the raw read worker (raw-read.worker.ts) to read database `db`... */
@@ -133,6 +143,40 @@ export interface ConsumerMeasurement extends Measurement {
   runningMs: number
   /** Keys in its state at the end (the fold's size). */
   stateKeys: number
+}
+
+/**
+ * The CEP cases over the readings log (cep.ts): the plain fold consumer, the sliding-window
+ * pipeline emitting nothing, and the same pipeline appending one event per window.
+ */
+export type CepCaseKey = 'plain' | 'cep' | 'cep-emit'
+
+/**
+ * What the pipeline keeps at the head (its `consumerState` rows, read back with raw
+ * IndexedDB once it stopped), sizes as UTF-8 JSON of the values.
+ */
+export interface WindowState {
+  /** All its rows: `g`, the `s:<device>` rows, `late` if any. */
+  bytes: number
+  /** The `s:<device>` rows alone: the open windows' items. */
+  keyBytes: number
+  /** `g`: the greatest event time and a timer per key. */
+  globalBytes: number
+  keys: number
+  timers: number
+  /** Readings kept for windows (all keys)... */
+  items: number
+  /** ...and windows not fired yet (their end is past the watermark). */
+  pending: number
+}
+
+/** One run of a CEP case, timed as {@link ConsumerMeasurement}; `events` are the readings. */
+export interface CepMeasurement extends ConsumerMeasurement {
+  key: CepCaseKey
+  /** Events it appended (checked: one per window fired by the end, or none). */
+  emitted: number
+  /** The pipeline's state at the end (not for `plain`). */
+  window?: WindowState
 }
 
 /** A long task on the page's main thread (PerformanceObserver 'longtask'), ms from the window's start. */

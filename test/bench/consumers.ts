@@ -31,23 +31,36 @@ import { projectionId } from './projections.ts'
 const START_TIMEOUT_MS = 30_000
 const CATCH_UP_TIMEOUT_MS = 180_000
 
+/** A row of a consumer in `consumerState`, as read back with raw IndexedDB after it stopped. */
+export interface StateRow {
+  key: string
+  value: unknown
+}
+
 /**
- * A worker module that folds the read log as fold.ts does, started from an empty checkpoint:
- * a plain consumer (fold.consumer.ts) or the same fold as a projection (fold.projection.ts).
+ * A consumer worker module started from an empty checkpoint and timed until it reached the
+ * head: the fold of the read log as a plain consumer (fold.consumer.ts) or as a projection
+ * (fold.projection.ts), or the CEP case's consumers (cep.ts). `S` is what its check reports.
  */
-interface FoldWorker {
+export interface CatchUpWorker<S extends StateFigures = StateFigures> {
   /** The consumer's name: its checkpoint, lease and rows in `consumerState` and `parked`. */
   id: string
   url: URL
   /** `startConsumer` options beyond `onProgress`. */
   options: { store?: string }
-  /** The prefix of its state keys that hold fold totals (one key per stream). */
-  statePrefix: string
-  /** A state key it must have written once caught up (a projection's `$ready`), if any. */
-  readyKey?: string
+  /**
+   * Checks what it left once stopped at the head (throws when it is wrong): its checkpoint
+   * and every row of its state. Returns figures of that state.
+   */
+  check(checkpoint: number | undefined, rows: readonly StateRow[], head: number): S
 }
 
-const workerUrl = (module: string, query: Record<string, string>) => {
+/** What a check reports at least: how many keys the state has (the fold's size). */
+export interface StateFigures {
+  stateKeys: number
+}
+
+export const workerUrl = (module: string, query: Record<string, string>) => {
   const url = new URL(module, import.meta.url)
   for (const [key, value] of Object.entries(query)) {
     // Vite's dev server takes a `.` in the query for a file extension and then fails to
@@ -59,11 +72,11 @@ const workerUrl = (module: string, query: Record<string, string>) => {
 }
 
 /** fold.consumer.ts as consumer `consumer`; the store reaches it as startConsumer's `store`. */
-const foldConsumer = (store: string, consumer: string): FoldWorker => ({
+const foldConsumer = (store: string, consumer: string, head: number): CatchUpWorker => ({
   id: consumer,
   url: workerUrl('./fold.consumer.ts', { name: consumer }),
   options: { store },
-  statePrefix: 'stream:',
+  check: foldCheck(consumer, 'stream:', expectedTotals(head)),
 })
 
 /**
@@ -71,17 +84,16 @@ const foldConsumer = (store: string, consumer: string): FoldWorker => ({
  * `s:<stream>` and `$ready` (packages/projections/src/names.ts). The store goes in the URL:
  * runProjection opens it by the name in its own options.
  */
-const foldProjectionWorker = (store: string, name: string): FoldWorker => ({
+const foldProjectionWorker = (store: string, name: string, head: number): CatchUpWorker => ({
   id: projectionId(name),
   url: workerUrl('./fold.projection.ts', { name, store }),
   options: {},
-  statePrefix: 's:',
-  readyKey: '$ready',
+  check: foldCheck(projectionId(name), 's:', expectedTotals(head), '$ready'),
 })
 
 /** One consumer from an empty checkpoint until it reached the head (`events`, the log's length). */
 export async function consumerCatchUp(store: string, events: number, consumer: string): Promise<ConsumerMeasurement> {
-  const run = await catchUp(store, events, [foldConsumer(store, consumer)])
+  const run = await catchUp(store, events, [foldConsumer(store, consumer, events)])
   return run.consumers[0] as ConsumerMeasurement
 }
 
@@ -90,7 +102,7 @@ export async function consumerCatchUp(store: string, events: number, consumer: s
  * checkpoint reached the head: timed exactly as {@link consumerCatchUp}.
  */
 export async function projectionRebuild(store: string, events: number, name: string): Promise<ConsumerMeasurement> {
-  const run = await catchUp(store, events, [foldProjectionWorker(store, name)])
+  const run = await catchUp(store, events, [foldProjectionWorker(store, name, events)])
   return run.consumers[0] as ConsumerMeasurement
 }
 
@@ -147,7 +159,7 @@ export async function catchUpJank(store: string, events: number, consumers: read
     const run = await catchUp(
       store,
       events,
-      consumers.map((c) => foldConsumer(store, c)),
+      consumers.map((c) => foldConsumer(store, c, events)),
     )
     ticking = false
     // Entries arrive asynchronously: let the last ones in.
@@ -180,8 +192,8 @@ export async function catchUpJank(store: string, events: number, consumers: read
   }
 }
 
-interface CatchUpRun {
-  consumers: ConsumerMeasurement[]
+export interface CatchUpRun<S extends StateFigures = StateFigures> {
+  consumers: (ConsumerMeasurement & S)[]
   /** performance.now() just before the first startConsumer call... */
   start: number
   /** ...and when the last consumer reported the head. */
@@ -190,16 +202,20 @@ interface CatchUpRun {
 
 /**
  * Starts `workers` at once, each from an empty checkpoint, and waits until every one
- * reported its checkpoint at `head`. Then stops them, checks what they folded against the
- * log, and deletes their rows again.
+ * reported its checkpoint at `head` (or past it). Then stops them, checks what they left
+ * (each worker's `check`), and deletes their rows again.
  */
-async function catchUp(store: string, head: number, workers: readonly FoldWorker[]): Promise<CatchUpRun> {
+export async function catchUp<S extends StateFigures>(
+  store: string,
+  head: number,
+  workers: readonly CatchUpWorker<S>[],
+): Promise<CatchUpRun<S>> {
   const consumers = workers.map((w) => w.id)
   await clearConsumers(store, consumers)
   const handles: ConsumerHandle[] = []
   const timers: ReturnType<typeof setTimeout>[] = []
   const start = performance.now()
-  const one = async (worker: FoldWorker): Promise<ConsumerMeasurement> => {
+  const one = async (worker: CatchUpWorker<S>): Promise<ConsumerMeasurement> => {
     const consumer = worker.id
     let runningMs: number | undefined
     let reached: (ms: number) => void = () => {}
@@ -245,13 +261,13 @@ async function catchUp(store: string, head: number, workers: readonly FoldWorker
     for (const t of timers) clearTimeout(t)
   }
   await Promise.all(handles.map((h) => h.stop()))
-  const keys = await checkFolds(store, head, workers)
+  const figures = await checkStates(store, head, workers)
   await clearConsumers(store, consumers)
-  return { consumers: results.map((r, i) => ({ ...r, stateKeys: keys[i] ?? 0 })), start, end }
+  return { consumers: results.map((r, i) => ({ ...r, ...(figures[i] as S) })), start, end }
 }
 
 /** Deletes the consumers' checkpoints, state and parked events (database schema 2, packages/idb). */
-async function clearConsumers(store: string, consumers: readonly string[]): Promise<void> {
+export async function clearConsumers(store: string, consumers: readonly string[]): Promise<void> {
   const db = await openExisting(brookName(store))
   try {
     const tx = db.transaction(['checkpoints', 'consumerState', 'parked'], 'readwrite')
@@ -271,51 +287,59 @@ async function clearConsumers(store: string, consumers: readonly string[]): Prom
 /** The keys `[consumer, anything]`: the rows of one consumer in `consumerState` and `parked`. */
 const ownRows = (consumer: string) => IDBKeyRange.bound([consumer, -Infinity], [consumer, []])
 
-/**
- * Each worker's totals must add up to the log's: every event folded exactly once. Only its
- * totals rows count (a projection's `$ready` row is checked to be there, not added up); any
- * other row is an error. Returns how many totals keys each has.
- */
-async function checkFolds(store: string, head: number, workers: readonly FoldWorker[]): Promise<number[]> {
-  const want = expectedTotals(head)
+/** Reads each worker's checkpoint and state rows, once it stopped, and runs its check. */
+async function checkStates<S extends StateFigures>(
+  store: string,
+  head: number,
+  workers: readonly CatchUpWorker<S>[],
+): Promise<S[]> {
   const db = await openExisting(brookName(store))
-  const keys: number[] = []
+  const figures: S[] = []
   try {
-    for (const { id: consumer, statePrefix, readyKey } of workers) {
+    for (const worker of workers) {
       const tx = db.transaction(['checkpoints', 'consumerState'], 'readonly')
-      const checkpoint = (await request(tx.objectStore('checkpoints').get(consumer))) as
+      const checkpoint = (await request(tx.objectStore('checkpoints').get(worker.id))) as
         { position: number } | undefined
-      const all = (await request(tx.objectStore('consumerState').getAll(ownRows(consumer)))) as {
-        key: string
-        value: FoldTotals
-      }[]
-      const rows = all.filter((r) => r.key.startsWith(statePrefix))
-      const others = all.filter((r) => !r.key.startsWith(statePrefix)).map((r) => r.key)
-      const unexpected = others.filter((k) => k !== readyKey)
-      const unready = readyKey !== undefined && !others.includes(readyKey)
-      const count = rows.reduce((n, r) => n + r.value.count, 0)
-      const sum = rows.reduce((n, r) => n + r.value.sum, 0)
-      if (
-        checkpoint?.position !== head ||
-        rows.length === 0 ||
-        count !== want.count ||
-        sum !== want.sum ||
-        unexpected.length > 0 ||
-        unready
-      ) {
-        throw new Error(
-          `consumer ${consumer}: checkpoint ${checkpoint?.position}, ${rows.length} keys, count ${count}, ` +
-            `sum ${sum}${unexpected.length > 0 ? `, unexpected keys ${unexpected.join(', ')}` : ''}` +
-            `${unready ? `, no ${readyKey} row` : ''}; the log has ${head} events, count ${want.count}, sum ${want.sum}`,
-        )
-      }
-      keys.push(rows.length)
+      const rows = (await request(tx.objectStore('consumerState').getAll(ownRows(worker.id)))) as StateRow[]
+      figures.push(worker.check(checkpoint?.position, rows, head))
     }
-    return keys
+    return figures
   } finally {
     db.close()
   }
 }
+
+/**
+ * A fold's totals must add up to the log's (`want`): every event folded exactly once, and the
+ * checkpoint exactly at the head. Only its totals rows (`statePrefix`) count (a projection's
+ * `readyKey` row is checked to be there, not added up); any other row is an error. Reports
+ * how many totals keys it has.
+ */
+export const foldCheck =
+  (consumer: string, statePrefix: string, want: FoldTotals, readyKey?: string) =>
+  (checkpoint: number | undefined, all: readonly StateRow[], head: number): StateFigures => {
+    const rows = all.filter((r) => r.key.startsWith(statePrefix)).map((r) => r.value as FoldTotals)
+    const others = all.filter((r) => !r.key.startsWith(statePrefix)).map((r) => r.key)
+    const unexpected = others.filter((k) => k !== readyKey)
+    const unready = readyKey !== undefined && !others.includes(readyKey)
+    const count = rows.reduce((n, r) => n + r.count, 0)
+    const sum = rows.reduce((n, r) => n + r.sum, 0)
+    if (
+      checkpoint !== head ||
+      rows.length === 0 ||
+      count !== want.count ||
+      sum !== want.sum ||
+      unexpected.length > 0 ||
+      unready
+    ) {
+      throw new Error(
+        `consumer ${consumer}: checkpoint ${checkpoint}, ${rows.length} keys, count ${count}, ` +
+          `sum ${sum}${unexpected.length > 0 ? `, unexpected keys ${unexpected.join(', ')}` : ''}` +
+          `${unready ? `, no ${readyKey} row` : ''}; the log has ${head} events, count ${want.count}, sum ${want.sum}`,
+      )
+    }
+    return { stateKeys: rows.length }
+  }
 
 let expected: { events: number; totals: FoldTotals } | undefined
 

@@ -13,6 +13,7 @@
  */
 import type { RecordedEvent } from '@brook/core'
 import type { ItemAdded } from './payload.ts'
+import type { Reading } from './readings.ts'
 
 /** Events per `handle` call, and per transaction (checkpoint and state together). */
 export const CONSUMER_BATCH = 500
@@ -27,4 +28,9 @@ export const foldKey = (e: RecordedEvent): string => `stream:${e.stream}`
 export function foldValue(e: RecordedEvent): number {
   const data = e.data as ItemAdded
   return data.qty * data.priceCents
+}
+
+/** The same fold over the CEP case's readings (readings.ts): count and sum of `value`. */
+export function readingValue(e: RecordedEvent): number {
+  return (e.data as Reading).value
 }

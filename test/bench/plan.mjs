@@ -7,7 +7,10 @@
  * The latency cases pool `latencyEvents` per path over `latencyRounds` rounds (percentiles
  * need every sample). The consumer cases fold the read log (`consumerRounds` times, a
  * consumer and the same fold as a projection rebuild beside a raw read in a worker), then
- * `jankConsumers` consumers fold it at once (`jankRounds` times).
+ * `jankConsumers` consumers fold it at once (`jankRounds` times). The CEP cases fill a log of
+ * `cepReadings` readings from 1,000 devices, fold it plainly and run the sliding-window
+ * pipeline over it (`cepRounds` times each), then the pipeline emitting (`cepEmitRuns` times):
+ * 51 s of a full run on a quiet machine (17 s the fill), about twice that under heavy load.
  */
 export const PROFILES = {
   full: {
@@ -21,6 +24,9 @@ export const PROFILES = {
     consumerRounds: 3,
     jankRounds: 2,
     jankConsumers: 3,
+    cepReadings: 100_000,
+    cepRounds: 2,
+    cepEmitRuns: 1,
   },
   quick: {
     rounds: 1,
@@ -33,6 +39,9 @@ export const PROFILES = {
     consumerRounds: 1,
     jankRounds: 1,
     jankConsumers: 3,
+    cepReadings: 5000,
+    cepRounds: 1,
+    cepEmitRuns: 1,
   },
 }
 
@@ -119,6 +128,39 @@ export const CONSUMER_COMPARISONS = [
   { label: 'projection rebuild / consumer catch-up (same fold)', brook: 'projection', raw: 'consumer', part: 'total' },
   { label: 'the same, start-up left out on both sides', brook: 'projection', raw: 'consumer', part: 'alone' },
   { label: 'projection rebuild / raw getAll pages in a worker', brook: 'projection', raw: 'raw-worker', part: 'total' },
+]
+
+/**
+ * The CEP cases over a log of readings (the page's `cep`, see cep.ts), with their labels (in
+ * results, in progress lines):
+ * the plain fold consumer is the baseline; the pipeline computes a sliding 60 s average per
+ * device, appending nothing, or appending an alert for each window over a threshold.
+ */
+export const CEP_CASES = [
+  { key: 'plain', label: 'plain consumer: fold per device (fold.consumer.ts)', progress: 'plain fold per device' },
+  {
+    key: 'cep',
+    label: 'CEP: sliding 60 s avg per device, no emit (cep.consumer.ts)',
+    progress: 'CEP sliding avg, no emit',
+  },
+  {
+    key: 'cep-emit',
+    label: 'CEP: the same, emitting alerts (avg >= threshold)',
+    progress: 'CEP sliding avg, emitting alerts',
+  },
+]
+
+/** The pipeline beside the plain consumer over the same log (keys of CEP_CASES); parts as CONSUMER_COMPARISONS. */
+export const CEP_COMPARISONS = [
+  {
+    label: 'CEP sliding avg catch-up / plain consumer (same log)',
+    brook: 'cep',
+    raw: 'plain',
+    part: 'total',
+    target: 0.5,
+  },
+  { label: 'the same, start-up left out on both sides', brook: 'cep', raw: 'plain', part: 'alone' },
+  { label: 'CEP emitting alerts / plain consumer', brook: 'cep-emit', raw: 'plain', part: 'total' },
 ]
 
 /** While consumers catch up, the page's main thread must run no task longer than this (ms). */

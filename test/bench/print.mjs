@@ -44,6 +44,7 @@ export function printReport(results) {
   )
 
   printConsumers(results.consumers, settings)
+  if (results.cep !== undefined) printCep(results.cep)
 
   console.log('\nBrook / raw (medians; the last lines compare Brook with itself); targets from the project brief')
   console.log(
@@ -133,6 +134,47 @@ function printConsumers(consumers, settings) {
       [[`long tasks over ${jank.limitMs} ms, all rounds`, String(jank.over), 'none', jank.verdict]],
       [1],
     ),
+  )
+}
+
+function printCep(cep) {
+  const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
+  const n = (x) => x.toLocaleString('en-US')
+  console.log(
+    `\nCEP: sliding ${cep.windowMs / 1000} s average per device over ${n(cep.events)} readings from ${n(cep.devices)} ` +
+      `devices, beside the plain consumer over the same log, events/s (${rounds(cep.rounds)}; emitting: ` +
+      `${rounds(cep.emitRuns)}; batches of ${n(cep.batchSize)}; each run from an empty checkpoint and state)`,
+  )
+  const byKey = (key) => cep.cases.find((c) => c.key === key)
+  console.log(
+    table(
+      ['case', 'median', 'min', 'max', 'alone', 'start-up'],
+      cep.cases.map((c) => [
+        c.label,
+        formatRate(c.total.median),
+        formatRate(c.total.min),
+        formatRate(c.total.max),
+        formatRate(c.alone.median),
+        `${formatMs(c.startupMs.median)} ms`,
+      ]),
+      [1, 2, 3, 4, 5],
+    ),
+  )
+  const [plain, pipeline, emitting] = ['plain', 'cep', 'cep-emit'].map(byKey)
+  const ratio = (a, part) => formatRatio(a[part].median / plain[part].median)
+  console.log(
+    `CEP / plain: ${ratio(pipeline, 'total')} (alone ${ratio(pipeline, 'alone')}; target >= 0.5x); ` +
+      `emitting / plain: ${ratio(emitting, 'total')}; alerts appended per emitting run: ${n(cep.emitted ?? 0)}`,
+  )
+  console.log(`log:      ${cep.log}`)
+  console.log(`pipeline: ${cep.pipeline}`)
+  const s = cep.state
+  if (s === undefined) return
+  console.log(
+    `state at the end (what the open windows hold; UTF-8 JSON of its consumerState rows): ${formatBytes(s.bytes)}, ` +
+      `${formatBytes(s.perDevice)} per device; s:<device> rows ${formatBytes(s.keyBytes)} (${n(s.keys)} keys, ` +
+      `${n(s.items)} readings kept, ${n(s.pending)} windows not fired yet), g ${formatBytes(s.globalBytes)} ` +
+      `(${n(s.timers)} timers)`,
   )
 }
 

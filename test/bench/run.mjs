@@ -8,6 +8,8 @@ import { openBenchPage } from './browser.mjs'
 import { describeMachine } from './machine.mjs'
 import {
   appendKey,
+  CEP_CASES,
+  CEP_COMPARISONS,
   COMPARISONS,
   CONSUMER_CASES,
   CONSUMER_COMPARISONS,
@@ -26,6 +28,7 @@ import {
 } from './plan.mjs'
 import { printReport } from './print.mjs'
 import {
+  formatBytes,
   formatMs,
   formatRate,
   percentile,
@@ -69,6 +72,7 @@ const appendSamples = new Map()
 const readSamples = new Map()
 const latencySamples = new Map()
 const consumerSamples = { consumer: [], projection: [], 'raw-worker': [], jank: [] }
+const cepSamples = Object.fromEntries(CEP_CASES.map((c) => [c.key, []]))
 let tabs
 const { page, openTab, chromiumVersion, close } = await openBenchPage()
 let info
@@ -83,6 +87,7 @@ try {
   // heaviest storage work, and any aftermath (compaction) would fall on one latency path.
   await phase('latency', latencyRounds)
   await readRounds()
+  await cepRounds()
 } finally {
   await close()
 }
@@ -169,6 +174,42 @@ async function consumerRounds(name) {
       consumerSamples[key].push(m)
       progress(`worker ${round + 1}/${profile.consumerRounds}`, '', labels[key].impl, labels[key].label, m)
     }
+  }
+}
+
+/**
+ * Fills a log of readings (its own store), then the plain fold consumer and the CEP pipeline
+ * over it, from empty checkpoints, the order flipping each round; then the emitting pipeline,
+ * last: what it appends lands in the log after the readings (see cep.ts).
+ */
+async function cepRounds() {
+  const events = profile.cepReadings
+  console.log(
+    `filling a log of ${events.toLocaleString('en-US')} readings from ${info.cep.devices.toLocaleString('en-US')} ` +
+      'devices for the CEP cases...',
+  )
+  const name = await phase('cepFill', () => page.evaluate((n) => window.brookBench.prefillReadings(n), events))
+  const caseOf = (key) => CEP_CASES.find((c) => c.key === key)
+  const run = async (key, step) => {
+    const m = await page.evaluate((s) => window.brookBench.cep(s), { name, events, key })
+    if (m.events !== events) throw new Error(`${caseOf(key).label} handled ${m.events} readings of ${events}`)
+    cepSamples[key].push(m)
+    const extra = m.window === undefined ? '' : `, state ${formatBytes(m.window.bytes)}`
+    const emitted = key === 'cep-emit' ? `, ${m.emitted.toLocaleString('en-US')} appended` : ''
+    progress(step, '', 'brook', caseOf(key).progress, m, `${extra}${emitted}`)
+  }
+  try {
+    await phase('cep', async () => {
+      const keys = ['plain', 'cep']
+      for (let round = 0; round < profile.cepRounds; round++) {
+        for (const key of round % 2 === 0 ? keys : [...keys].reverse()) {
+          await run(key, `cep ${round + 1}/${profile.cepRounds}`)
+        }
+      }
+      for (let i = 0; i < profile.cepEmitRuns; i++) await run('cep-emit', `cep emit ${i + 1}/${profile.cepEmitRuns}`)
+    })
+  } finally {
+    await page.evaluate((n) => window.brookBench.drop(n), name)
   }
 }
 
@@ -262,10 +303,10 @@ function push(map, key, m) {
   map.set(key, [...(map.get(key) ?? []), m])
 }
 
-function progress(step, durability, impl, label, m) {
+function progress(step, durability, impl, label, m, extra = '') {
   const rate = Math.round((m.events / m.ms) * 1000).toLocaleString('en-US')
   console.log(
-    `  ${step.padEnd(11)} ${durability.padEnd(7)} ${impl.padEnd(5)} ${label.padEnd(34)} ${rate.padStart(9)} events/s`,
+    `  ${step.padEnd(11)} ${durability.padEnd(7)} ${impl.padEnd(5)} ${label.padEnd(34)} ${rate.padStart(9)} events/s${extra}`,
   )
 }
 
@@ -433,6 +474,36 @@ for (const c of CONSUMER_COMPARISONS) {
   comparisons.push(compare(c.label, '', brook, raw, c.target))
 }
 
+// The pipeline's state at the end is the same every run (the same log): the last run's.
+const lastState = [...cepSamples.cep, ...cepSamples['cep-emit']].at(-1)?.window
+const cep = {
+  events: profile.cepReadings,
+  rounds: profile.cepRounds,
+  emitRuns: profile.cepEmitRuns,
+  ...info.cep,
+  log:
+    `${info.cep.devices} devices (streams device-<n>), one Reading each per ${info.cep.readingPeriodMs} ms of event time, ` +
+    `interleaved in arrival order; data.at = arrival slot + up to ${info.cep.jitterMs} ms (out of order, never late)`,
+  pipeline:
+    `from Reading, keyBy stream, sliding({ size: ${info.cep.windowMs}, outOfOrder: ${info.cep.outOfOrderMs}, ` +
+    'time: data.at }), avg(data.value); cep: emit nothing; cep-emit: filter average >= ' +
+    `${info.cep.alertAverage}, emit an AverageHigh event per such window`,
+  method:
+    'as the consumer cases: each run from an empty checkpoint and state, timed on the page from startConsumer() until ' +
+    'onProgress reported the checkpoint at the last reading; plain and cep alternate, cep-emit runs last; each checked ' +
+    'against a replay of the log (fold totals; watermark, late count, 1,000 keys; the alerts appended); state = the ' +
+    "consumer's consumerState rows read back with raw IndexedDB, UTF-8 JSON of the values",
+  cases: CEP_CASES.map((c) => consumerCase(c.key, c.label, cepSamples[c.key], consumerRate, (m) => m.runningMs)),
+  emitted: cepSamples['cep-emit'][0]?.emitted,
+  state: lastState === undefined ? undefined : { ...lastState, perDevice: lastState.bytes / info.cep.devices },
+}
+const cepCaseOf = (key) => cep.cases.find((c) => c.key === key)
+for (const c of CEP_COMPARISONS) {
+  const brook = cepCaseOf(c.brook)[c.part].median
+  const raw = cepCaseOf(c.raw)[c.part].median
+  comparisons.push(compare(c.label, '', brook, raw, c.target))
+}
+
 const results = {
   startedAt: startedAt.toISOString(),
   profile: quick ? 'quick' : 'full',
@@ -447,6 +518,7 @@ const results = {
   ceilings,
   latency,
   consumers,
+  cep,
   sizes,
 }
 

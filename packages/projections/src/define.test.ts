@@ -102,6 +102,16 @@ describe('defineProjection', () => {
     expect(p.initial).toEqual({ seen: [] })
   })
 
+  it('ignores event types named like Object.prototype members (toString, __proto__, constructor)', () => {
+    const p = counters(true)
+    const hostile = ['toString', '__proto__', 'constructor', 'hasOwnProperty'].map((type, i) =>
+      record(i, { stream: 'a', type, n: 1 }),
+    )
+    expect(hostile.map((e) => p.keyOf(e))).toEqual([undefined, undefined, undefined, undefined])
+    const events = [record(10, { stream: 'a', type: 'Added', n: 2 }), ...hostile]
+    expect(foldEvents(p, events).get('a')).toEqual({ count: 1, sum: 2, last: null })
+  })
+
   it('rejects a bad definition with VALIDATION and a path', () => {
     const bad: [string, Record<string, unknown>][] = [
       ['definition.name', { name: '', version: 1, initial: 0, on: {} }],

@@ -85,7 +85,12 @@ export function defineProjection<S, M extends EventMap = EventMap>(
 ): Projection<S, M> {
   parse(DefinitionSchema, definition, 'definition')
   const initial = toPlainJson(definition.initial, 'definition.initial') as S
-  const on = definition.on as Record<string, ((s: S, e: RecordedEvent) => S) | undefined>
+  // Own handlers only: an event type such as `toString` or `__proto__` must not reach
+  // Object.prototype's members.
+  const on = Object.assign(Object.create(null), definition.on) as Record<
+    string,
+    ((s: S, e: RecordedEvent) => S) | undefined
+  >
   const key = definition.key as ((e: RecordedEvent) => string | undefined) | undefined
   return {
     name: definition.name,
