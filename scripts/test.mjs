@@ -32,7 +32,8 @@ let passed = 0
 let failed = 0
 const failures = []
 
-const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: false, env: process.env }).status === 0
+const run = (cmd, args, env = {}) =>
+  spawnSync(cmd, args, { stdio: 'inherit', shell: false, env: { ...process.env, ...env } }).status === 0
 const bin = (cmd) => (cmd === 'pnpm' ? 'pnpm' : `node_modules/.bin/${cmd}`)
 
 for (const [name, cmd, args] of checks) {
@@ -44,14 +45,34 @@ for (const [name, cmd, args] of checks) {
   }
 }
 
-const runners = [
-  ['vitest', 'vitest', ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}/vitest.json`]],
-  ['web-test-runner', 'web-test-runner', []],
+// Vitest runs in three passes: the bulk in parallel; then, each alone on the machine, the
+// demo's load test (it asserts the main thread has no long task, which other browsers
+// running beside it would cause) and the reliability suite (fault injection, timings).
+const vitest = (file, args, env = {}) => [
+  'vitest',
+  ['run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${results}/${file}`],
+  env,
 ]
-for (const [name, cmd, args] of runners) {
+const runners = [
+  [
+    'vitest',
+    'vitest.json',
+    ...vitest('vitest.json', ['--exclude', 'test/e2e/demo.test.ts', '--exclude', 'test/reliability/**']),
+  ],
+  ['vitest (demo, alone)', 'vitest-demo.json', ...vitest('vitest-demo.json', ['test/e2e/demo.test.ts'])],
+  [
+    'vitest (reliability, alone)',
+    'vitest-reliability.json',
+    'node',
+    ['test/reliability/run.mjs', '--vitest-json', `${results}/vitest-reliability.json`],
+    {},
+  ],
+  ['web-test-runner', 'wtr.json', 'web-test-runner', [], {}],
+]
+for (const [name, file, cmd, args, env] of runners) {
   console.log(`\n▶ ${name}`)
-  const ok = run(bin(cmd), args)
-  const counts = readCounts(name)
+  const ok = run(cmd === 'node' ? 'node' : bin(cmd), args, env)
+  const counts = readCounts(file)
   if (counts === undefined) {
     failed += 1
     failures.push(`${name} (no results)`)
@@ -65,11 +86,11 @@ for (const [name, cmd, args] of runners) {
   } else if (counts.failed > 0) failures.push(`${name} (${counts.failed} failed)`)
 }
 
-function readCounts(name) {
-  const file = name === 'vitest' ? `${results}/vitest.json` : `${results}/wtr.json`
-  if (!existsSync(file)) return undefined
-  const data = JSON.parse(readFileSync(file, 'utf8'))
-  return name === 'vitest' ? { passed: data.numPassedTests, failed: data.numFailedTests } : data
+function readCounts(file) {
+  const path = `${results}/${file}`
+  if (!existsSync(path)) return undefined
+  const data = JSON.parse(readFileSync(path, 'utf8'))
+  return file.startsWith('vitest') ? { passed: data.numPassedTests, failed: data.numFailedTests } : data
 }
 
 console.log('')

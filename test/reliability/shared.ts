@@ -1,0 +1,48 @@
+import { History } from './history.ts'
+import { createProfile, type Profile } from './profile.ts'
+import { harness } from './report.ts'
+
+/**
+ * One browser shared by the scenarios of a file that inject no browser-wide fault (each uses
+ * its own store names): a launch per file instead of per scenario. Each scenario gets a fresh
+ * History (the `__relRecord` binding feeds the current one) and its pages are closed after
+ * it. Any failure throws the browser away: the next scenario launches a fresh one.
+ *
+ * @example
+ * ```ts
+ * const shared = sharedBrowser()
+ * afterAll(() => shared.dispose())
+ * await shared.run(async (profile, history) => { … })
+ * ```
+ */
+export function sharedBrowser() {
+  let profile: Profile | undefined
+  let current: History | undefined
+  const dispose = async (): Promise<void> => {
+    const p = profile
+    profile = undefined
+    await p?.dispose()
+  }
+  return {
+    async run(scenario: (profile: Profile, history: History) => Promise<void>): Promise<void> {
+      if (profile === undefined) {
+        const fresh = createProfile()
+        profile = fresh
+        const context = await harness('launch', () => fresh.launch())
+        await context.exposeBinding('__relRecord', (_source, rec: Parameters<History['add']>[0]) => current?.add(rec))
+      }
+      const history = new History()
+      current = history
+      try {
+        await scenario(profile, history)
+      } catch (err) {
+        await dispose()
+        throw err
+      } finally {
+        current = undefined
+        for (const page of profile?.context?.pages() ?? []) await page.close({ runBeforeUnload: false }).catch(() => {})
+      }
+    },
+    dispose,
+  }
+}
