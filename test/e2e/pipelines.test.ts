@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { createMemoryEventStore, type RecordedEvent } from '@brook/core'
-import type { CepConsumer } from '@brook/cep'
+import { createMemoryEventStore } from '@brook/core'
+import { createHarness, drain } from '../../packages/cep/src/test-helpers.ts'
 import { launchFresh, waitReady, waitUntil } from './browser.ts'
 import { serveFixture } from './serve.ts'
 import { alerts, averages } from './fixture/pipelines.ts'
@@ -17,26 +17,16 @@ interface Row {
 
 /**
  * The reference: the same pipelines run in memory, in Node, over the same source events,
- * with no crash, each stage reading the log like a consumer (stage 2 after stage 1).
+ * with no crash, each stage draining the log like a consumer (stage 2 after stage 1), by
+ * the CEP package's own test harness.
  */
 async function reference(readings: Row[]) {
   const store = createMemoryEventStore()
   for (const r of readings) await store.append(r.stream, [{ id: r.id, type: r.type, data: r.data }])
-  const run = async (consumer: CepConsumer) => {
-    const state = new Map<string, unknown>()
-    const batch: RecordedEvent[] = []
-    for await (const e of store.read()) if (consumer.filter?.types?.includes(e.type) ?? true) batch.push(e)
-    const appends: { stream: string; events: unknown[] }[] = []
-    await consumer.handle(batch, {
-      get: (k) => Promise.resolve(structuredClone(state.get(k)) as never),
-      put: (k, v) => void state.set(k, structuredClone(v)),
-      delete: (k) => void state.delete(k),
-      append: (stream, events) => void appends.push({ stream, events: [...events] }),
-    })
-    for (const a of appends) await store.append(a.stream, a.events as never)
+  for (const stage of [averages, alerts]) {
+    const consumer = stage.toConsumer({ store: 'reference' })
+    await drain(store, consumer, createHarness(consumer))
   }
-  await run(averages.toConsumer({ store: 'reference' }))
-  await run(alerts.toConsumer({ store: 'reference' }))
   const out: Row[] = []
   for await (const e of store.read()) out.push(e)
   return out
