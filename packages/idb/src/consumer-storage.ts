@@ -7,7 +7,8 @@ import {
   type PreparedEntry,
   type RecordedEvent,
 } from '@brook/core'
-import { loadOrigin, openDatabase, type Connection, type ParkedRow, type StateRow } from './database.ts'
+import { loadOrigin, openDatabase, type Connection, type ParkedRow } from './database.ts'
+import { listState, readCheckpoint, readState } from './state-reader.ts'
 import { appendWithin } from './write-transaction.ts'
 
 /** A change to one key of a consumer's state: a value, or `undefined` to delete it. */
@@ -97,18 +98,9 @@ export async function openConsumerStorage(
 
   return {
     consumer,
-    checkpoint: () => guard(async () => (await db.checkpoints.get(consumer))?.position ?? 0),
-    read: (keys) =>
-      guard(async () => {
-        const rows = await db.consumerState.bulkGet(keys.map((k) => [consumer, k] as [string, string]))
-        return new Map(rows.filter((r): r is StateRow => r !== undefined).map((r) => [r.key, r.value]))
-      }),
-    readAll: (limit) =>
-      guard(async () => {
-        const all = range('consumerState')
-        const rows = (await (limit === undefined ? all : all.limit(limit)).toArray()) as StateRow[]
-        return new Map(rows.map((r) => [r.key, r.value]))
-      }),
+    checkpoint: () => guard(() => readCheckpoint(db, consumer)),
+    read: (keys) => guard(() => readState(db, consumer, keys)),
+    readAll: (limit) => guard(async () => new Map(await listState(db, consumer, limit === undefined ? {} : { limit }))),
     commit: (expected, next, writes = {}) =>
       guard(async () => {
         origin ??= await loadOrigin(db)

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@brook/core'
-import { openDatabase, type StateRow } from './database.ts'
+import { openDatabase, type BrookDatabase, type StateRow } from './database.ts'
 
 /** Which keys of a consumer's state to list: in key order, after `after`, under `prefix`. */
 export interface StateRange {
@@ -41,29 +41,49 @@ export async function openStateReader(
   const { db } = connection
   const guard = <T>(work: () => Promise<T>): Promise<T> => connection.guard(`state of store ${storeName}`, work)
   return {
-    checkpoint: (consumer) => guard(async () => (await db.checkpoints.get(consumer))?.position ?? 0),
-    read: (consumer, keys) =>
-      guard(async () => {
-        const rows = await db.consumerState.bulkGet(keys.map((k) => [consumer, k] as [string, string]))
-        return new Map(rows.filter((r): r is StateRow => r !== undefined).map((r) => [r.key, r.value]))
-      }),
-    list: (consumer, { prefix = '', after, limit, direction = 'forward' } = {}) =>
-      guard(async () => {
-        // Keys under `prefix` sort between prefix and prefix + U+FFFF; `after` is exclusive.
-        const end = `${prefix}\uffff`
-        const forward = direction === 'forward'
-        const low = forward && after !== undefined && after > prefix ? after : prefix
-        const high = !forward && after !== undefined && after < end ? after : end
-        let range = db.consumerState
-          .where('[consumer+key]')
-          .between([consumer, low], [consumer, high], !(forward && low === after), !(!forward && high === after))
-        if (direction === 'backward') range = range.reverse()
-        const rows = await (limit === undefined ? range : range.limit(limit)).toArray()
-        return rows.map((r): [string, JsonValue] => [r.key, r.value])
-      }),
+    checkpoint: (consumer) => guard(() => readCheckpoint(db, consumer)),
+    read: (consumer, keys) => guard(() => readState(db, consumer, keys)),
+    list: (consumer, range) => guard(() => listState(db, consumer, range)),
     close() {
       connection.markClosed('close() was called')
       db.close()
     },
   }
+}
+
+// The reads below are shared by every reader of consumer rows (this reader and a
+// consumer's own storage), so both see the same layout the same way.
+
+/** A consumer's checkpoint: 0 before its first batch. */
+export async function readCheckpoint(db: BrookDatabase, consumer: string): Promise<number> {
+  return (await db.checkpoints.get(consumer))?.position ?? 0
+}
+
+/** The values of `keys` in a consumer's state; absent keys are missing from the map. */
+export async function readState(
+  db: BrookDatabase,
+  consumer: string,
+  keys: readonly string[],
+): Promise<Map<string, JsonValue>> {
+  const rows = await db.consumerState.bulkGet(keys.map((k) => [consumer, k] as [string, string]))
+  return new Map(rows.filter((r): r is StateRow => r !== undefined).map((r) => [r.key, r.value]))
+}
+
+/** A consumer's state rows in key order (see {@link StateRange}). */
+export async function listState(
+  db: BrookDatabase,
+  consumer: string,
+  { prefix = '', after, limit, direction = 'forward' }: StateRange = {},
+): Promise<[string, JsonValue][]> {
+  // Keys under `prefix` sort between prefix and prefix + U+FFFF; `after` is exclusive.
+  const end = `${prefix}\uffff`
+  const forward = direction === 'forward'
+  const low = forward && after !== undefined && after > prefix ? after : prefix
+  const high = !forward && after !== undefined && after < end ? after : end
+  let range = db.consumerState
+    .where('[consumer+key]')
+    .between([consumer, low], [consumer, high], !(forward && low === after), !(!forward && high === after))
+  if (!forward) range = range.reverse()
+  const rows = await (limit === undefined ? range : range.limit(limit)).toArray()
+  return rows.map((r): [string, JsonValue] => [r.key, r.value])
 }
