@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { parse, type EventStore, type JsonValue, type RecordedEvent, type ConsumerTx } from '@brook/core'
+import { parse, type JsonValue, type RecordedEvent, type ConsumerTx } from '@brook/core'
 import { createBus, type Bus } from '@brook/bus'
-import { openConsumerStorage, openEventStore, openStateReader, type StateReader } from '@brook/idb'
-import { runConsumer, type ConsumerDefinition } from '@brook/worker/worker'
+import { openConsumerStorage, openStateReader, type StateReader } from '@brook/idb'
+import { runConsumer, type BatchInfo, type ConsumerDefinition } from '@brook/worker/worker'
 import { foldBatch, type EventMap, type Projection } from '../define.ts'
 import {
   consumerId,
@@ -69,23 +69,20 @@ export function projectionConsumer<S, M extends EventMap>(
   const p = projection as unknown as Projection<JsonValue, EventMap>
   const id = consumerId(p.name, p.version)
   let ready: boolean | undefined
-  let store: Promise<EventStore> | undefined
   let bus: Bus | undefined
   let reader: Promise<StateReader> | undefined
   let lastSnapshot = 0
 
-  const head = async () => (await (store ??= openEventStore(storeName))).head()
   const readerOf = () => (reader ??= openStateReader(storeName))
 
-  async function handle(batch: readonly RecordedEvent[], tx: ConsumerTx): Promise<void> {
+  async function handle(batch: readonly RecordedEvent[], tx: ConsumerTx, at: BatchInfo): Promise<void> {
     const touched = await foldBatch(p, batch, (k) => tx.get(stateKey(k)))
     for (const [k, state] of touched) tx.put(stateKey(k), state)
     // Caught up once: from then on, readers read this version. The consumer has no filter,
-    // so the batch's last event is where its checkpoint goes.
+    // so every stretch of the log reaches `handle`, the one at the head included.
     ready ??= (await tx.get(READY_KEY)) !== undefined
-    const last = batch[batch.length - 1]
-    if (!ready && last !== undefined && last.position >= (await head())) {
-      tx.put(READY_KEY, { position: last.position, at: Date.now() })
+    if (!ready && at.upTo >= at.head) {
+      tx.put(READY_KEY, { position: at.upTo, at: Date.now() })
       ready = true
     }
   }

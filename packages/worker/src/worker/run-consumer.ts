@@ -32,6 +32,14 @@ import {
 } from '../protocol.ts'
 import { createRate } from './rate.ts'
 
+/** Where a batch stands in the log. */
+export interface BatchInfo {
+  /** The checkpoint this batch moves to (past events the filter skipped, too). */
+  upTo: number
+  /** The log's head as last read; `upTo >= head` means the batch reaches the end of the log. */
+  head: number
+}
+
 export interface ConsumerDefinition {
   /** Unique per store; names the checkpoint, the state and the lease. */
   name: string
@@ -41,7 +49,7 @@ export interface ConsumerDefinition {
   /** Most events per `handle` call (and per transaction). Default 100. */
   batchSize?: number
   /** Applies a batch. Throwing rolls the whole batch back; it is retried. */
-  handle(batch: readonly RecordedEvent[], tx: ConsumerTx): void | Promise<void>
+  handle(batch: readonly RecordedEvent[], tx: ConsumerTx, at: BatchInfo): void | Promise<void>
   /** Attempts per batch before the failure policy applies (default 3), backoff doubling from `backoffMs` (default 50). */
   retry?: { attempts?: number; backoffMs?: number }
   /** After the last attempt: park the failing event and go on (default), or stop. */
@@ -280,7 +288,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       try {
         if (batch.length > 0) {
           try {
-            await def.handle(batch, txFor(buffer, s))
+            await def.handle(batch, txFor(buffer, s), { upTo, head })
           } catch (err) {
             // A storage failure stays one even if the handler let it through.
             if (err instanceof StorageFailure) throw err.original
@@ -546,7 +554,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
         for (const row of await s.parked()) {
           const buffer = newBuffer()
           try {
-            await def.handle([row.event], txFor(buffer, s))
+            await def.handle([row.event], txFor(buffer, s), { upTo: checkpoint, head })
           } catch {
             continue // still failing: it stays parked
           }
