@@ -31,6 +31,7 @@ const checks = [
 let passed = 0
 let failed = 0
 const failures = []
+const failedTests = []
 
 const run = (cmd, args, env = {}) =>
   spawnSync(cmd, args, { stdio: 'inherit', shell: false, env: { ...process.env, ...env } }).status === 0
@@ -80,6 +81,7 @@ for (const [name, file, cmd, args, env] of runners) {
   }
   passed += counts.passed
   failed += counts.failed
+  failedTests.push(...counts.names)
   if (!ok && counts.failed === 0) {
     failed += 1
     failures.push(`${name} (exit code)`)
@@ -90,10 +92,25 @@ function readCounts(file) {
   const path = `${results}/${file}`
   if (!existsSync(path)) return undefined
   const data = JSON.parse(readFileSync(path, 'utf8'))
-  return file.startsWith('vitest') ? { passed: data.numPassedTests, failed: data.numFailedTests } : data
+  if (!file.startsWith('vitest')) return { ...data, names: data.names ?? [] }
+  const names = data.testResults.flatMap((f) => {
+    const where = f.name.replace(`${process.cwd()}/`, '')
+    const tests = f.assertionResults
+      .filter((t) => t.status === 'failed')
+      .map((t) => `${where}: ${t.fullName}: ${firstLine(t.failureMessages[0])}`)
+    // A file that failed to load has no failed test of its own.
+    return tests.length === 0 && f.status === 'failed' ? [`${where}: ${firstLine(f.message)}`] : tests
+  })
+  return { passed: data.numPassedTests, failed: data.numFailedTests, names }
 }
 
+function firstLine(text) {
+  return (text ?? 'failed').split('\n')[0].slice(0, 300)
+}
+
+// The closing lines name what failed, so the tail of a CI log is enough to start from.
 console.log('')
+for (const name of failedTests) console.log(`✗ ${name}`)
 if (failures.length > 0) console.log(`Failed: ${failures.join(', ')}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)

@@ -2,28 +2,37 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 
 /**
  * Writes the run's totals to `.test-results/<name>.json` so `scripts/test.mjs` can print one
- * "N passed, N failed" line for all runners (Web Test Runner prints no such line itself).
+ * "N passed, N failed" line for all runners (Web Test Runner prints no such line itself), and
+ * the names of the tests that failed.
  */
 export function countingReporter(name) {
   return {
     onTestRunFinished({ sessions }) {
       let passed = 0
       let failed = 0
-      const walk = (suite) => {
+      const names = []
+      const walk = (suite, file, path) => {
         for (const t of suite.tests ?? []) {
           if (t.skipped) continue
           if (t.passed) passed += 1
-          else failed += 1
+          else {
+            failed += 1
+            names.push(`${file}: ${[...path, t.name].join(' > ')}: ${t.error?.message ?? 'failed'}`)
+          }
         }
-        for (const s of suite.suites ?? []) walk(s)
+        for (const s of suite.suites ?? []) walk(s, file, [...path, s.name])
       }
       for (const session of sessions) {
-        if (session.testResults) walk(session.testResults)
+        const file = session.testFile.replace(`${process.cwd()}/`, '')
+        if (session.testResults) walk(session.testResults, file, [])
         // A file that failed to load or threw outside a test counts as one failure.
-        if (!session.passed && (session.errors?.length ?? 0) > 0) failed += 1
+        if (!session.passed && (session.errors?.length ?? 0) > 0) {
+          failed += 1
+          names.push(`${file}: ${session.errors[0]?.message ?? 'failed to run'}`)
+        }
       }
       mkdirSync('.test-results', { recursive: true })
-      writeFileSync(`.test-results/${name}.json`, JSON.stringify({ passed, failed }))
+      writeFileSync(`.test-results/${name}.json`, JSON.stringify({ passed, failed, names }))
     },
   }
 }

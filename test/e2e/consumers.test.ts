@@ -151,7 +151,9 @@ describe('consumers in workers (real Chromium)', () => {
       }),
     )
     await a.goto(fixture.url.replace('127.0.0.1', 'localhost'))
-    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'running', undefined, { timeout: 2_000 })
+    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'running')
+    // Handed over because A let go, not taken over by B's stall detection.
+    expect(await b.evaluate(() => window.fixture.states)).not.toContain('0:stalled')
     await fill(b, 100, 4)
     await reached(b, 300)
     await a.goBack({ waitUntil: 'commit' }) // a bfcache restore fires no load event
@@ -225,8 +227,9 @@ describe('consumers in workers (real Chromium)', () => {
     })
     await fill(b, 50, 2)
     // No heartbeat for 5 s with work waiting: B says so, then takes the lease.
-    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'stalled', undefined, { timeout: 15_000 })
-    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'running', undefined, { timeout: 10_000 })
+    await b.waitForFunction(() => window.fixture.progress[0]?.state === 'running', undefined, { timeout: 30_000 })
+    const states = await b.evaluate(() => window.fixture.states)
+    expect(states.slice(states.indexOf('0:stalled'))).toEqual(['0:stalled', '0:running'])
     await reached(b, 101)
     // A wakes from its loop fenced: it stands by.
     await waitUntil(a, async () => (await window.fixture.consumer?.status())?.state === 'standby', undefined, 20_000)
@@ -437,9 +440,11 @@ describe('consumers in workers (real Chromium)', () => {
     await start(a)
     await reached(a, 400)
     await a.evaluate(() => window.fixture.consumer?.reset('start'))
-    await a.waitForFunction(
-      () => window.fixture.progress[0]?.position === 400 && window.fixture.progress[0].state === 'running',
-    )
+    // Asked after the reset returned (progress reports from before it may still be in flight).
+    await waitUntil(a, async () => {
+      const status = await window.fixture.consumer?.status()
+      return status?.position === 400 && status.state === 'running'
+    })
     await expectExactlyOnce(a)
     await a.evaluate(() => window.fixture.consumer?.reset(1))
     await reached(a, 400)

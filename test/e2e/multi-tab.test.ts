@@ -181,7 +181,7 @@ describe('live across tabs and workers (real Chromium)', () => {
 
   describe('leases (Web Locks) across tabs', () => {
     const leaseState = (page: Page) => page.evaluate(() => document.body.dataset.lease ?? 'waiting')
-    const held = (page: Page) => page.waitForSelector('body[data-lease="held"]', { state: 'attached', timeout: 5_000 })
+    const held = (page: Page) => page.waitForSelector('body[data-lease="held"]', { state: 'attached' })
     /** Waits until `page` sees a request for the lease queued behind the holder. */
     const queued = (page: Page, name: string) =>
       waitUntil(
