@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import type { BrookError, JsonValue } from '@brook/core'
 import { throwsWith } from '@brook/testing'
 import { createBus, type Bus } from './bus.ts'
-import { holdLease } from './lease.ts'
+import { holdLease, leaseInUse } from './lease.ts'
 import { BUS_PROTOCOL } from './protocol.ts'
 
 let counter = 0
@@ -151,7 +151,7 @@ describe('holdLease (Web Locks)', () => {
     expect(order).to.deep.equal(['first', 'second', 'third'])
   })
 
-  it('aborts the holder signal on release and leaves the queue cleanly when not yet held', async () => {
+  it('aborts the holder signal on release and leaves the queue cleanly when not yet held; leaseInUse follows', async () => {
     const name = uniqueName()
     let signal: AbortSignal | undefined
     const leases: ReturnType<typeof holdLease>[] = []
@@ -164,6 +164,7 @@ describe('holdLease (Web Locks)', () => {
       })
       leases.push(lease)
     })
+    expect(await leaseInUse(name)).to.equal(true) // requested, maybe not granted yet
     await holding
     let waiterGotIt = false
     const waiter = holdLease(name, {
@@ -177,6 +178,7 @@ describe('holdLease (Web Locks)', () => {
     const query = await navigator.locks.query()
     expect(query.held?.some((l) => l.name === `brook:lease:${name}`)).to.equal(false)
     expect(query.pending?.some((l) => l.name === `brook:lease:${name}`)).to.equal(false)
+    expect(await leaseInUse(name)).to.equal(false)
     expect(waiterGotIt).to.equal(false)
   })
 })

@@ -1,6 +1,6 @@
 export { createBus } from './bus.ts'
 export type { Bus, BusOptions, TopicHandler } from './bus.ts'
-export { holdLease } from './lease.ts'
+export { holdLease, leaseInUse } from './lease.ts'
 export type { Lease, LeaseCallbacks } from './lease.ts'
 export { BUS_PROTOCOL, decodeBusMessage } from './protocol.ts'
 export type { BusMessage, HeadMessage, TopicMessage } from './protocol.ts'

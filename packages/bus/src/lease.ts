@@ -128,3 +128,19 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
     },
   }
 }
+
+/**
+ * Whether any context of the origin holds lease `name` or waits for it (Web Locks `query`).
+ * A snapshot: it may change right after.
+ *
+ * @example
+ * ```ts
+ * if (!(await leaseInUse('shop:projection:carts@1'))) await dropOldRows()
+ * ```
+ */
+export async function leaseInUse(name: string): Promise<boolean> {
+  const locks = globalThis.navigator?.locks
+  if (locks === undefined) return false
+  const { held = [], pending = [] } = await locks.query()
+  return [...held, ...pending].some((l) => l.name === `brook:lease:${name}`)
+}

@@ -220,3 +220,36 @@ function commitBatch(
     }
   })
 }
+
+/**
+ * Deletes everything kept for the consumers `ids` (checkpoint, state, parked events), in one
+ * transaction. Only for consumers that no instance runs: one running would start again from
+ * its first event (its next commit finds the checkpoint moved).
+ *
+ * @example
+ * ```ts
+ * await deleteConsumers('shop', ['projection:carts@1', 'projection:carts@1#snapshots'])
+ * ```
+ */
+export async function deleteConsumers(
+  storeName: string,
+  ids: readonly string[],
+  options: { openTimeoutMs?: number } = {},
+): Promise<void> {
+  const connection = await openDatabase(storeName, 'strict', options.openTimeoutMs ?? 3000)
+  const { db } = connection
+  try {
+    await connection.guard(`consumers ${ids.join(', ')}`, () =>
+      db.transaction('rw', [db.checkpoints, db.consumerState, db.parked], async () => {
+        await db.checkpoints.bulkDelete([...ids])
+        for (const id of ids) {
+          await db.consumerState.where('[consumer+key]').between([id, -Infinity], [id, []]).delete()
+          await db.parked.where('[consumer+position]').between([id, -Infinity], [id, Infinity]).delete()
+        }
+      }),
+    )
+  } finally {
+    connection.markClosed('the deletion is done')
+    db.close()
+  }
+}

@@ -1,7 +1,7 @@
 export { deleteEventStore, openEventStore } from './store.ts'
 export type { OpenEventStoreOptions } from './store.ts'
 export { SCHEMA_VERSION } from './database.ts'
-export { openConsumerStorage } from './consumer-storage.ts'
+export { deleteConsumers, openConsumerStorage } from './consumer-storage.ts'
 export type { BatchWrites, ConsumerStorage, ParkRequest, StateChanges } from './consumer-storage.ts'
 export type { CheckpointRow, ParkedRow, StateRow } from './database.ts'
 export { openStateReader } from './state-reader.ts'

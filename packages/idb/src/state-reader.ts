@@ -20,6 +20,8 @@ export interface StateReader {
   checkpoint(consumer: string): Promise<number>
   read(consumer: string, keys: readonly string[]): Promise<Map<string, JsonValue>>
   list(consumer: string, range?: StateRange): Promise<[string, JsonValue][]>
+  /** The ids of the consumers that have a checkpoint here (committed at least once), under `prefix`. */
+  consumers(prefix?: string): Promise<string[]>
   close(): void
 }
 
@@ -44,6 +46,7 @@ export async function openStateReader(
     checkpoint: (consumer) => guard(() => readCheckpoint(db, consumer)),
     read: (consumer, keys) => guard(() => readState(db, consumer, keys)),
     list: (consumer, range) => guard(() => listState(db, consumer, range)),
+    consumers: (prefix = '') => guard(() => db.checkpoints.where('consumer').startsWith(prefix).primaryKeys()),
     close() {
       connection.markClosed('close() was called')
       db.close()

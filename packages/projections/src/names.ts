@@ -9,6 +9,17 @@ export const consumerId = (name: string, version: number): string => `projection
 /** Where that version's snapshots are kept (apart from its state, so a reset keeps them). */
 export const snapshotsId = (name: string, version: number): string => `${consumerId(name, version)}#snapshots`
 
+/**
+ * The version that consumer `id` builds or keeps snapshots for, if it belongs to projection
+ * `name` (`projection:<name>@<version>`, optionally `#snapshots`); otherwise undefined.
+ */
+export function versionOf(name: string, id: string): number | undefined {
+  const prefix = consumerId(name, 0).slice(0, -1)
+  if (!id.startsWith(prefix)) return undefined
+  const match = /^([1-9][0-9]*)(#snapshots)?$/.exec(id.slice(prefix.length))
+  return match === null ? undefined : Number(match[1])
+}
+
 /** State key of the read model for `key` (`''` for an unkeyed projection). */
 export const stateKey = (key: string): string => `s:${key}`
 export const STATE_PREFIX = 's:'

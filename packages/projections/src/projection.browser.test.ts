@@ -1,10 +1,11 @@
 import { expect } from 'chai'
 import type { EventStore, JsonValue, RecordedEvent } from '@brook/core'
-import { openEventStore } from '@brook/idb'
+import { openEventStore, openStateReader } from '@brook/idb'
 import { startConsumer, type ConsumerHandle, type ConsumerStatus } from '@brook/worker'
 import { foldEvents } from './define.ts'
 import { carts, type Cart } from './fixtures/carts.ts'
 import { openProjection, type ProjectionStatus, type ProjectionView } from './view.ts'
+import { dropOlderVersions } from './worker/index.ts'
 
 let counter = 0
 const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter += 1)}`
@@ -136,6 +137,42 @@ describe('projections (real IndexedDB, a real worker)', function () {
     expect(progress).to.deep.equal([...progress].sort((a, b) => a - b))
     expect(statuses.filter((s) => s.state === 'rebuilding').length).to.be.greaterThan(0)
     for (const [key, state] of after) expect(await v2.get(key), key).to.deep.equal(state)
+  })
+
+  it("older versions' rows are deleted once a newer one is ready, not while their builder still runs", async () => {
+    const store = await open()
+    await fill(store, 500, 4)
+    const v1 = await view(store, 1)
+    const old = await start(store.name, 1, { snapshotEvery: '200' })
+    await statusWhere(v1, (s) => s.state === 'ready')
+    const v2 = await view(store, 2)
+    await start(store.name, 2, { snapshotEvery: '200' })
+    await statusWhere(v2, (s) => s.state === 'ready')
+    const reader = await openStateReader(store.name)
+    cleanup.push(() => reader.close())
+    const ids = () => reader.consumers('projection:carts@')
+    const v1Ids = ['projection:carts@1', 'projection:carts@1#snapshots']
+    const v2Ids = ['projection:carts@2', 'projection:carts@2#snapshots']
+
+    // Version 1's builder still runs (a tab on old code): nothing of it goes.
+    expect(await dropOlderVersions(store.name, 'carts', 2)).to.deep.equal({ dropped: [], kept: [1] })
+    expect(await ids()).to.deep.equal([...v1Ids, ...v2Ids])
+    expect(await v1.get('cart-1')).to.deep.equal(foldEvents(carts(1), await logOf(store)).get('cart-1'))
+
+    // Once it stops, version 2's builder deletes it on its own (after a later commit).
+    await old.stop()
+    await fill(store, 1, 4, 500)
+    for (;;) {
+      if ((await ids()).length === 2) break
+      await new Promise((resolve) => setTimeout(resolve, 50)) // no event marks the deletion
+    }
+    expect(await ids()).to.deep.equal(v2Ids)
+    for (const id of v1Ids) expect(await reader.list(id), id).to.deep.equal([])
+    for (const [key, state] of foldEvents(carts(2), await logOf(store))) {
+      expect(await v2.get(key), key).to.deep.equal(state)
+    }
+    // Nothing older is left: a later call drops nothing.
+    expect(await dropOlderVersions(store.name, 'carts', 2)).to.deep.equal({ dropped: [], kept: [] })
   })
 
   it('a change made in another context reaches subscribers through the bus, not only the poll', async () => {

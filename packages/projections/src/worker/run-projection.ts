@@ -4,6 +4,7 @@ import { createBus, type Bus } from '@brook/bus'
 import { openConsumerStorage, openStateReader, type StateReader } from '@brook/idb'
 import { runConsumer, type BatchInfo, type ConsumerDefinition } from '@brook/worker/worker'
 import { foldBatch, type EventMap, type Projection } from '../define.ts'
+import { dropOlderVersions } from './old-versions.ts'
 import {
   consumerId,
   READY_KEY,
@@ -27,6 +28,10 @@ const OptionsSchema = v.strictObject({
   store: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   batchSize: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(10_000))),
 })
+
+// Readers switch to a version on its ready notice, or at their next poll (1 s by default) if
+// the notice was lost: older versions are dropped no sooner than this after it is ready.
+const DROP_GRACE_MS = 3000
 
 // A notice lists at most this many keys; beyond, readers re-read what they show.
 const MAX_NOTICE_KEYS = 200
@@ -72,6 +77,23 @@ export function projectionConsumer<S, M extends EventMap>(
   let bus: Bus | undefined
   let reader: Promise<StateReader> | undefined
   let lastSnapshot = 0
+  // Older versions' rows go once this one is ready and nobody runs them: checked at most
+  // once a second, until none is left, and not before readers had time to switch over.
+  let olderLeft = p.version > 1
+  let readyBefore = false
+  let dropTimer: ReturnType<typeof setTimeout> | undefined
+  const dropLater = (delay: number) => {
+    if (!olderLeft || dropTimer !== undefined) return
+    dropTimer = setTimeout(() => {
+      // A failure is tried again after a later commit.
+      void dropOlderVersions(storeName, p.name, p.version)
+        .then(
+          ({ kept }) => (olderLeft = kept.length > 0),
+          () => {},
+        )
+        .finally(() => (dropTimer = undefined))
+    }, delay)
+  }
 
   const readerOf = () => (reader ??= openStateReader(storeName))
 
@@ -96,6 +118,10 @@ export function projectionConsumer<S, M extends EventMap>(
       ready: ready === true,
     }
     ;(bus ??= createBus(storeName)).publish(topicOf(p.name), notice)
+    if (ready === true) {
+      dropLater(readyBefore ? 1000 : DROP_GRACE_MS)
+      readyBefore = true
+    }
     const every = p.snapshotEvery
     if (every !== undefined && Math.floor(position / every) > Math.floor(lastSnapshot / every)) {
       lastSnapshot = position

@@ -1,3 +1,3 @@
-export { createConsumerRuntime, runConsumer } from './run-consumer.ts'
+export { consumerLeaseName, createConsumerRuntime, runConsumer } from './run-consumer.ts'
 export type { BatchInfo, ConsumerDefinition } from './run-consumer.ts'
 export type { ConsumerTx } from '@brook/core'

@@ -486,7 +486,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       })
       state = 'standby'
       report(true) // a standby instance says so at once: the page shows who runs where
-      lease = holdLease(`${storeName}:${id}`, { onAcquired: (signal) => void lead(signal) })
+      lease = holdLease(consumerLeaseName(storeName, id), { onAcquired: (signal) => void lead(signal) })
       watch = setInterval(() => void pulse().catch(() => {}), HEARTBEAT_MS)
     },
     async status() {
@@ -582,3 +582,15 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   }
   return api
 }
+
+/**
+ * The lease (Web Lock, see `holdLease`) that instance `consumer` of store `store` holds while
+ * it runs, and waits for while it stands by. With `leaseInUse`, tells whether any instance
+ * of a consumer is alive anywhere in the origin.
+ *
+ * @example
+ * ```ts
+ * const alive = await leaseInUse(consumerLeaseName('shop', 'projection:carts@1'))
+ * ```
+ */
+export const consumerLeaseName = (store: string, consumer: string): string => `${store}:${consumer}`
