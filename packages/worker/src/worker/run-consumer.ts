@@ -23,6 +23,7 @@ import { createBus, holdLease, type Bus, type Lease } from '@brook/bus'
 import { openConsumerStorage, openEventStore, type BatchWrites, type ConsumerStorage } from '@brook/idb'
 import { installBrookErrorTransfer } from '../comlink-errors.ts'
 import { ResetTarget } from '../reset-target.ts'
+import { consumerLeaseName } from './lease-name.ts'
 import {
   CONSUMER_PROTOCOL,
   type ConsumerState,
@@ -582,15 +583,3 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   }
   return api
 }
-
-/**
- * The lease (Web Lock, see `holdLease`) that instance `consumer` of store `store` holds while
- * it runs, and waits for while it stands by. With `leaseInUse`, tells whether any instance
- * of a consumer is alive anywhere in the origin.
- *
- * @example
- * ```ts
- * const alive = await leaseInUse(consumerLeaseName('shop', 'projection:carts@1'))
- * ```
- */
-export const consumerLeaseName = (store: string, consumer: string): string => `${store}:${consumer}`
