@@ -175,6 +175,30 @@ describe('projections (real IndexedDB, a real worker)', function () {
     expect(await dropOlderVersions(store.name, 'carts', 2)).to.deep.equal({ dropped: [], kept: [] })
   })
 
+  it('runs on the store startConsumer names: notices and snapshots go there too', async () => {
+    const store = await open()
+    await fill(store, 300, 3)
+    const v = await openProjection(store, carts(1, 100), { pollMs: 60_000 }) // notices only
+    cleanup.push(() => v.close())
+    const url = new URL('./fixtures/carts.worker.ts', import.meta.url)
+    url.searchParams.set('store', uniqueName('not-this-one'))
+    url.searchParams.set('snapshotEvery', '100')
+    const handle = await startConsumer(url, { store: store.name })
+    cleanup.push(() => handle.stop())
+    await statusWhere(v, (s) => s.state === 'ready')
+    const want = foldEvents(carts(1), await logOf(store)).get('cart-0') as Cart
+    await valueWhere(v, 'cart-0', (s) => s.items === want.items)
+    await fill(store, 3, 3, 300)
+    const next = await valueWhere(v, 'cart-0', (s) => s.items === want.items + 1)
+    expect(next.total).to.be.greaterThan(want.total)
+    const reader = await openStateReader(store.name)
+    cleanup.push(() => reader.close())
+    expect(await reader.consumers('projection:carts@1')).to.deep.equal([
+      'projection:carts@1',
+      'projection:carts@1#snapshots',
+    ])
+  })
+
   it('a change made in another context reaches subscribers through the bus, not only the poll', async () => {
     const store = await open()
     await fill(store, 10, 2)

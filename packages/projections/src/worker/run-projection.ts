@@ -70,7 +70,10 @@ export function projectionConsumer<S, M extends EventMap>(
   projection: Projection<S, M>,
   options: RunProjectionOptions,
 ): ConsumerDefinition {
-  const { store: storeName, batchSize = 500 } = parse(OptionsSchema, options, 'options')
+  const { store, batchSize = 500 } = parse(OptionsSchema, options, 'options')
+  // The store the instance runs on: `store` above, unless `startConsumer` named another
+  // (the runtime tells the hooks; the builder writes, publishes and snapshots there).
+  let storeName = store
   const p = projection as unknown as Projection<JsonValue, EventMap>
   const id = consumerId(p.name, p.version)
   let ready: boolean | undefined
@@ -109,7 +112,9 @@ export function projectionConsumer<S, M extends EventMap>(
     }
   }
 
-  async function afterCommit({ position, changed }: { position: number; changed: readonly string[] }) {
+  async function afterCommit(info: { position: number; changed: readonly string[]; store: string }) {
+    const { position, changed } = info
+    storeName = info.store
     const keys = changed.filter((k) => k.startsWith(STATE_PREFIX)).map((k) => k.slice(STATE_PREFIX.length))
     const notice: ChangeNotice = {
       version: p.version,
@@ -146,7 +151,8 @@ export function projectionConsumer<S, M extends EventMap>(
     }
   }
 
-  async function seed() {
+  async function seed(info: { store: string }) {
+    storeName = info.store
     const [newest] = await (await readerOf()).list(snapshotsId(p.name, p.version), { direction: 'backward', limit: 1 })
     if (newest === undefined) return undefined
     const snapshot = newest[1] as unknown as Snapshot
@@ -161,7 +167,7 @@ export function projectionConsumer<S, M extends EventMap>(
 
   return {
     name: id,
-    store: storeName,
+    store,
     batchSize,
     handle,
     afterCommit,

@@ -57,15 +57,16 @@ export interface ConsumerDefinition {
   onFailure?: 'park' | 'stop'
   /**
    * Called after each commit with the new checkpoint and the state keys it changed (e.g. to
-   * tell readers in every tab). A throw here is ignored: the batch is already committed.
+   * tell readers in every tab), and the store the instance runs on (`startConsumer`'s
+   * `store`, else `store` above). A throw here is ignored: the batch is already committed.
    */
-  afterCommit?(info: { position: number; changed: readonly string[] }): void | Promise<void>
+  afterCommit?(info: { position: number; changed: readonly string[]; store: string }): void | Promise<void>
   /**
    * Called when an instance starts leading from an empty checkpoint (a first build, or after
    * `reset('start')`): may return a state and the position it is valid at (a snapshot), which
    * is committed as if every event up to there had been handled.
    */
-  seed?(): Promise<{ position: number; state: Record<string, JsonValue> } | undefined>
+  seed?(info: { store: string }): Promise<{ position: number; state: Record<string, JsonValue> } | undefined>
 }
 
 const DefinitionSchema = v.strictObject({
@@ -153,6 +154,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
   let state: ConsumerState = 'starting'
   let failure: string | undefined
   let store: EventStore | undefined
+  const currentStore = () => store?.name ?? def.store
   let storage: ConsumerStorage | undefined
   let bus: Bus | undefined
   let lease: Lease | undefined
@@ -255,7 +257,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
 
   async function afterCommit(position: number, changed: string[]): Promise<void> {
     try {
-      await def.afterCommit?.({ position, changed })
+      await def.afterCommit?.({ position, changed, store: currentStore() })
     } catch {
       // Committed is committed; the hook's failure must not make the batch run again.
     }
@@ -424,7 +426,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
 
   /** Starts from the seed the definition offers (a snapshot) instead of the log's start. */
   async function seed(s: ConsumerStorage, offer: NonNullable<ConsumerDefinition['seed']>): Promise<void> {
-    const found = await offer()
+    const found = await offer({ store: currentStore() })
     if (found === undefined || found.position <= 0) return
     const changes = new Map<string, JsonValue | undefined>()
     for (const [k, value] of Object.entries(found.state)) changes.set(k, toPlainJson(value, `seed.${k}`))
@@ -448,7 +450,7 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
         await serially(async () => {
           checkpoint = await s.checkpoint()
           if (checkpoint === 0 && def.seed !== undefined)
-            await seed(s, () => def.seed?.() ?? Promise.resolve(undefined))
+            await seed(s, (info) => def.seed?.(info) ?? Promise.resolve(undefined))
           await warm(s)
         })
         if (!leading || stopped) break // lost or stopped while reading
