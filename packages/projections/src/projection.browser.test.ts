@@ -103,6 +103,10 @@ describe('projections (real IndexedDB, a real worker)', function () {
     const want = expected.get('cart-3') as Cart
     const live = await valueWhere(v1, 'cart-3', (s) => s.items === want.items)
     expect(live).to.deep.equal(want)
+    // status() follows the notices once ready (the position is not left at the ready mark's).
+    const head = await store.head()
+    while (v1.status().position < head) await new Promise((resolve) => setTimeout(resolve, 20)) // no event tells it
+    expect(v1.status()).to.include({ state: 'ready', position: head, head })
 
     const page1 = await v1.list({ limit: 2 })
     expect(page1.map((r) => r.key)).to.deep.equal(['cart-0', 'cart-1'])

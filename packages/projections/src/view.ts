@@ -45,8 +45,13 @@ export interface ProjectionView<S> {
    * wrote it, in whichever tab). Returns its own cleanup.
    */
   subscribe(key: string | undefined, callback: (state: S) => void): () => void
-  /** The latest status; `onStatus` tells every change. */
+  /** The latest status. Once ready, its position follows every change notice. */
   status(): ProjectionStatus
+  /**
+   * Calls `callback` when the state, the version shown or the progress changes. Once ready, a
+   * new position alone may go untold (elements showing the status would re-render on every
+   * append); `status()` has it.
+   */
   onStatus(callback: (status: ProjectionStatus) => void): () => void
   /**
    * The states as of log position `position`: from the newest snapshot at or before it (of
@@ -93,11 +98,12 @@ export async function openProjection<S, M extends EventMap>(
 
   /** Works out which version to show, from the ready marks; tells status changes. */
   async function settle(): Promise<boolean> {
-    const [position, head, mine] = await Promise.all([
-      reader.checkpoint(own),
-      store.head(),
-      reader.read(own, [READY_KEY]),
-    ])
+    // In this order: the ready mark is committed with the batch that reached the head, so
+    // a checkpoint read after it is at least that batch's (read at once, the two could
+    // straddle that commit: 'ready' at an older position, which steady notices don't fix).
+    const mine = await reader.read(own, [READY_KEY])
+    const position = await reader.checkpoint(own)
+    const head = await store.head()
     let next: { state: ProjectionState; version: number }
     if (mine.has(READY_KEY)) next = { state: 'ready', version: p.version }
     else {
@@ -166,6 +172,10 @@ export async function openProjection<S, M extends EventMap>(
     const steady = status.state === 'ready' && n.version === p.version && n.ready
     if (n.version === status.version) {
       noticed = Math.max(noticed, n.position)
+      // Keep status() current without a read; callbacks are for state and progress changes.
+      if (steady && n.position > status.position) {
+        status = { ...status, position: n.position, head: Math.max(status.head, n.position) }
+      }
       update(n.keys, !steady)
     } else if (n.version === p.version) update([], true) // progress, or the switch to this version
   })
