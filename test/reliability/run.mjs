@@ -20,7 +20,9 @@ const scale = scaleAt >= 0 ? Number(args[scaleAt + 1]) : Number(process.env.BROO
 // reads the pass/fail counts from it).
 const jsonAt = args.indexOf('--vitest-json')
 const jsonOut = jsonAt >= 0 ? args[jsonAt + 1] : undefined
-const filters = args.filter((a, i) => !a.startsWith('--') && i !== scaleAt + 1 && i !== jsonAt + 1)
+// Filters: the arguments that are neither flags nor a flag's value (an absent flag has no value).
+const valueAt = new Set([scaleAt, jsonAt].filter((at) => at >= 0).map((at) => at + 1))
+const filters = args.filter((a, i) => !a.startsWith('--') && !valueAt.has(i))
 const run = new Date().toISOString().replace(/[:.]/g, '-')
 const partials = `${here}results/partials/${run}/`
 

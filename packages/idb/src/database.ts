@@ -137,6 +137,12 @@ export interface Connection {
   /** Why the connection is closed (by us, another tab's upgrade, or the browser), if it is. */
   closedBecause(): string | undefined
   markClosed(reason: string): void
+  /**
+   * Rejects with `STORAGE_LOST` once the browser drops the connection. Chromium may leave a
+   * transaction that was in flight then without `complete` or `abort` for good (measured,
+   * RELIABILITY.md A8): work that waits on one races this instead of hanging.
+   */
+  readonly lost: Promise<never>
   /** Throws `STORE_CLOSED` naming `what` and the reason once closed. */
   ensureOpen(what: string): void
   /**
@@ -169,11 +175,15 @@ export async function openDatabase(
     closedBecause = 'another tab opened a newer version of this database: reload this page'
     db.close()
   })
+  let signalLost: (err: BrookError) => void = () => {}
+  const lostPromise = new Promise<never>((_, reject) => (signalLost = reject))
+  lostPromise.catch(() => {}) // raced by whoever waits on a write; nobody may be
   // Fired when the browser drops the connection (site data cleared, storage evicted).
   db.on('close', () => {
     if (closedBecause !== undefined) return
     closedBecause = 'the browser dropped the database (site data cleared or storage evicted): reopen to check for loss'
     lost = true
+    signalLost(BrookError.create('STORAGE_LOST', `${name} is closed: ${closedBecause}`, { reason: closedBecause }))
   })
   await openWithTimeout(db, timeoutMs)
   const ensureOpen = (what: string) => {
@@ -188,10 +198,11 @@ export async function openDatabase(
       closedBecause ??= reason
     },
     ensureOpen,
+    lost: lostPromise,
     async guard(what, work) {
       ensureOpen(what)
       try {
-        return await work()
+        return await Promise.race([work(), lostPromise])
       } catch (err) {
         if (!db.isOpen()) ensureOpen(what)
         throw toBrookError(err)

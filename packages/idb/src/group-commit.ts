@@ -58,10 +58,14 @@ export function createGroupCommit(
     try {
       // Appends accepted before close() still go through; a connection closed under us
       // (another tab's upgrade) fails them with STORE_CLOSED via the guard.
+      // Storage dropped mid-write (evicted, cleared) can leave the transaction pending for
+      // good: the loss fails the group with STORAGE_LOST instead of hanging it.
       const entries = group.map((p) => p.entries)
-      let done = await writeGroup(db.backendDB(), durability, entries, cache, stamp())
+      const write = (from: WriterCache | undefined) =>
+        Promise.race([writeGroup(db.backendDB(), durability, entries, from, stamp()), connection.lost])
+      let done = await write(cache)
       // Another tab or worker wrote since our last commit: plan again from fresh reads.
-      if ('stale' in done) done = await writeGroup(db.backendDB(), durability, entries, undefined, stamp())
+      if ('stale' in done) done = await write(undefined)
       if ('stale' in done) throw new Error('a write planned from fresh reads cannot be stale')
       cache = done.cache
       if (done.last !== undefined) onCommitted(done.last)
