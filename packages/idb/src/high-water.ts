@@ -1,3 +1,5 @@
+import { BrookError } from '@brook/core'
+
 /**
  * The log's high-water mark, kept OUTSIDE IndexedDB: the head and the id of the event there,
  * as this origin last committed them. IndexedDB can come back shorter or empty without an
@@ -42,16 +44,29 @@ async function directory(): Promise<FileSystemDirectoryHandle | undefined> {
 export async function readMark(store: string): Promise<HighWaterMark | undefined> {
   const dir = await directory()
   if (dir === undefined) return undefined
-  try {
-    const file = await (await dir.getFileHandle(fileName(store))).getFile()
-    const value = JSON.parse(await file.text()) as Partial<HighWaterMark>
-    return typeof value.head === 'number' && typeof value.id === 'string'
-      ? { head: value.head, id: value.id }
-      : undefined
-  } catch {
-    return undefined
+  // A read that fails must not pass for "no mark" (that would skip the check and accept a
+  // regressed log): another context replacing the file meanwhile can fail the read, so
+  // try again; if it keeps failing, say so.
+  let failure: unknown
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * attempt))
+    try {
+      const file = await (await dir.getFileHandle(fileName(store))).getFile()
+      const value = JSON.parse(await file.text()) as Partial<HighWaterMark>
+      return typeof value.head === 'number' && typeof value.id === 'string'
+        ? { head: value.head, id: value.id }
+        : undefined
+    } catch (err) {
+      // No file: no mark yet (asked twice, in case it was being replaced).
+      if (err instanceof DOMException && err.name === 'NotFoundError' && attempt >= 1) return undefined
+      failure = err
+    }
   }
+  const reason = `cannot read the high-water mark: ${String(failure)}`
+  throw BrookError.create('STORAGE_UNAVAILABLE', `store ${store}: ${reason}`, { reason }, failure)
 }
+
+const READ_ATTEMPTS = 5
 
 /**
  * Writes the mark of `store` (the caller makes sure it never leads the log).

@@ -239,6 +239,34 @@ describe('openEventStore (IndexedDB specifics)', () => {
       expect(await again.head()).to.equal(1)
     })
 
+    it('a mark that fails to read is read again, never taken for no mark; one that keeps failing is STORAGE_UNAVAILABLE', async () => {
+      const name = uniqueName('unreadable')
+      const store = await openEventStore(name)
+      await store.append('s', [ev('E'), ev('E')])
+      await store.close()
+      await lose(name)
+      // Reads of the mark file fail as when another context replaces it meanwhile.
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called with .call(handle)
+      const getFile = FileSystemFileHandle.prototype.getFile
+      let failures = 2
+      FileSystemFileHandle.prototype.getFile = function (this: FileSystemFileHandle) {
+        if (this.name.startsWith(encodeURIComponent(name)) && failures-- > 0) {
+          return Promise.reject(new DOMException('replaced meanwhile', 'NotReadableError'))
+        }
+        return getFile.call(this)
+      }
+      try {
+        const err = await rejectsWith(openEventStore(name), 'LOG_REGRESSED')
+        expect(err).to.include({ expected: 2, actual: 0 })
+        expect(failures).to.equal(-1) // both failures met, then read
+        failures = Infinity
+        const unreadable = await rejectsWith(openEventStore(name), 'STORAGE_UNAVAILABLE')
+        expect(unreadable.reason).to.match(/high-water mark/)
+      } finally {
+        FileSystemFileHandle.prototype.getFile = getFile
+      }
+    })
+
     it('refuses a log replaced by another of the same length', async () => {
       const name = uniqueName('replaced')
       const first = await openEventStore(name)
