@@ -52,10 +52,7 @@ export async function readMark(store: string): Promise<HighWaterMark | undefined
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * attempt))
     try {
       const file = await (await dir.getFileHandle(fileName(store))).getFile()
-      const value = JSON.parse(await file.text()) as Partial<HighWaterMark>
-      return typeof value.head === 'number' && typeof value.id === 'string'
-        ? { head: value.head, id: value.id }
-        : undefined
+      return parseMark(await file.text())
     } catch (err) {
       // No file: no mark yet (asked twice, in case it was being replaced).
       if (err instanceof DOMException && err.name === 'NotFoundError' && attempt >= 1) return undefined
@@ -67,6 +64,21 @@ export async function readMark(store: string): Promise<HighWaterMark | undefined
 }
 
 const READ_ATTEMPTS = 5
+
+/**
+ * The mark in a file's text; `undefined` for text that holds none: an empty file is what a
+ * first write cut short leaves (the file is created before it is written).
+ */
+function parseMark(text: string): HighWaterMark | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<HighWaterMark> | null
+    return typeof value?.head === 'number' && typeof value.id === 'string'
+      ? { head: value.head, id: value.id }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Writes the mark of `store` (the caller makes sure it never leads the log).

@@ -262,9 +262,22 @@ describe('openEventStore (IndexedDB specifics)', () => {
         failures = Infinity
         const unreadable = await rejectsWith(openEventStore(name), 'STORAGE_UNAVAILABLE')
         expect(unreadable.reason).to.match(/high-water mark/)
+        // Accepting opens the log as it is, and writes the mark anew.
+        const accepted = await open(name, { acceptRegression: true })
+        expect(await accepted.head()).to.equal(0)
       } finally {
         FileSystemFileHandle.prototype.getFile = getFile
       }
+      expect(await (await open(name)).head()).to.equal(0)
+    })
+
+    it('an empty mark file (a first write cut short) is no mark: the store opens', async () => {
+      const name = uniqueName('empty-mark')
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('brook-marks', { create: true })
+      await dir.getFileHandle(`${encodeURIComponent(name)}.json`, { create: true })
+      const store = await open(name)
+      await store.append('s', [ev('E')])
+      expect(await store.head()).to.equal(1)
     })
 
     it('refuses a log replaced by another of the same length', async () => {

@@ -24,7 +24,7 @@ import {
 import { createBus } from '@brook/bus'
 import { loadOrigin, openDatabase, toBrookError, type BrookDatabase } from './database.ts'
 import { createGroupCommit } from './group-commit.ts'
-import { createMarkWriter, forgetMark, readMark, writeMark } from './high-water.ts'
+import { createMarkWriter, forgetMark, readMark, writeMark, type HighWaterMark } from './high-water.ts'
 
 export interface OpenEventStoreOptions {
   /**
@@ -98,7 +98,7 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
     await checkMark(db, storeName, opts.acceptRegression === true)
   } catch (err) {
     db.close()
-    throw err
+    throw toBrookError(err)
   }
   const marks = createMarkWriter(storeName)
   // Wakes this context's subscriptions: on its own commits, on other contexts' notices,
@@ -197,7 +197,18 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
  * Throws `LOG_REGRESSED` otherwise (unless accepted, which resets the mark to the log).
  */
 async function checkMark(db: BrookDatabase, storeName: string, accept: boolean): Promise<void> {
-  const mark = await readMark(storeName)
+  const resetMark = async (head: number) => {
+    const last = head === 0 ? undefined : await db.events.get(head)
+    await writeMark(storeName, { head, id: last?.id ?? '' })
+  }
+  let mark: HighWaterMark | undefined
+  try {
+    mark = await readMark(storeName)
+  } catch (err) {
+    // Accepting opens whatever the log is: a mark that cannot be read is written anew.
+    if (!accept) throw err
+    return resetMark(((await db.events.orderBy(':id').lastKey()) as number | undefined) ?? 0)
+  }
   if (mark === undefined || mark.head === 0) return
   const [at, head] = await Promise.all([
     db.events.get(mark.head),
@@ -209,11 +220,7 @@ async function checkMark(db: BrookDatabase, storeName: string, accept: boolean):
     },
   )
   if (at?.id === mark.id) return
-  if (accept) {
-    const last = head === 0 ? undefined : await db.events.get(head)
-    await writeMark(storeName, { head, id: last?.id ?? '' })
-    return
-  }
+  if (accept) return resetMark(head)
   const reason =
     at === undefined
       ? `the log ends at ${head}, but this origin had committed up to ${mark.head}: storage was cleared, evicted or lost writes`
