@@ -60,7 +60,7 @@ export function holdLease(name: string, callbacks: LeaseCallbacks): Lease {
     // `steal` cannot be combined with `signal` (Web Locks): a stealing request is never queued.
     const options: LockOptions = steal ? { steal: true } : { signal: abort.signal }
     const done = locks
-      .request(`brook:lease:${name}`, options, async () => {
+      .request(lockName(name), options, async () => {
         // Given up before the grant arrived (a `steal` request cannot be withdrawn): pass it on.
         if (abort.signal.aborted) return
         got = true
@@ -142,5 +142,7 @@ export async function leaseInUse(name: string): Promise<boolean> {
   const locks = globalThis.navigator?.locks
   if (locks === undefined) return false
   const { held = [], pending = [] } = await locks.query()
-  return [...held, ...pending].some((l) => l.name === `brook:lease:${name}`)
+  return [...held, ...pending].some((l) => l.name === lockName(name))
 }
+
+const lockName = (lease: string) => `brook:lease:${lease}`

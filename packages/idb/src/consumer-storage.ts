@@ -7,7 +7,7 @@ import {
   type PreparedEntry,
   type RecordedEvent,
 } from '@brook/core'
-import { loadOrigin, openDatabase, type Connection, type ParkedRow } from './database.ts'
+import { loadOrigin, openDatabase, type BrookDatabase, type Connection, type ParkedRow } from './database.ts'
 import { listState, readCheckpoint, readState } from './state-reader.ts'
 import { appendWithin } from './write-transaction.ts'
 
@@ -91,10 +91,7 @@ export async function openConsumerStorage(
   const what = `consumer ${consumer}`
   let origin: string | undefined
   const guard = <T>(work: () => Promise<T>): Promise<T> => connection.guard(what, work)
-  const range = (store: 'consumerState' | 'parked') =>
-    db[store]
-      .where(store === 'parked' ? '[consumer+position]' : '[consumer+key]')
-      .between([consumer, -Infinity], [consumer, []])
+  const range = (table: 'consumerState' | 'parked') => rowsOf(db, table, consumer)
 
   return {
     consumer,
@@ -243,8 +240,8 @@ export async function deleteConsumers(
       db.transaction('rw', [db.checkpoints, db.consumerState, db.parked], async () => {
         await db.checkpoints.bulkDelete([...ids])
         for (const id of ids) {
-          await db.consumerState.where('[consumer+key]').between([id, -Infinity], [id, []]).delete()
-          await db.parked.where('[consumer+position]').between([id, -Infinity], [id, Infinity]).delete()
+          await rowsOf(db, 'consumerState', id).delete()
+          await rowsOf(db, 'parked', id).delete()
         }
       }),
     )
@@ -252,4 +249,11 @@ export async function deleteConsumers(
     connection.markClosed('the deletion is done')
     db.close()
   }
+}
+
+/** Every row of `table` that belongs to `consumer` (keys are `[consumer, key or position]`). */
+function rowsOf(db: BrookDatabase, table: 'consumerState' | 'parked', consumer: string) {
+  return db[table]
+    .where(table === 'parked' ? '[consumer+position]' : '[consumer+key]')
+    .between([consumer, -Infinity], [consumer, []])
 }

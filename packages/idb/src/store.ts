@@ -160,7 +160,7 @@ export async function openEventStore(name: string, options: OpenEventStoreOption
         (e) => e.version,
       )
     },
-    head: () => guard(async () => Position.of(((await db.events.orderBy(':id').lastKey()) as number | undefined) ?? 0)),
+    head: () => guard(async () => Position.of(await lastPosition(db))),
     streamVersion(stream) {
       const s = parseStream(stream)
       return guard(() => lastVersion(db, s))
@@ -207,18 +207,10 @@ async function checkMark(db: BrookDatabase, storeName: string, accept: boolean):
   } catch (err) {
     // Accepting opens whatever the log is: a mark that cannot be read is written anew.
     if (!accept) throw err
-    return resetMark(((await db.events.orderBy(':id').lastKey()) as number | undefined) ?? 0)
+    return resetMark(await lastPosition(db))
   }
   if (mark === undefined || mark.head === 0) return
-  const [at, head] = await Promise.all([
-    db.events.get(mark.head),
-    db.events.orderBy(':id').lastKey() as Promise<number | undefined>,
-  ]).then(
-    ([row, last]) => [row, last ?? 0] as const,
-    (err: unknown) => {
-      throw toBrookError(err)
-    },
-  )
+  const [at, head] = await Promise.all([db.events.get(mark.head), lastPosition(db)])
   if (at?.id === mark.id) return
   if (accept) return resetMark(head)
   const reason =
@@ -230,6 +222,11 @@ async function checkMark(db: BrookDatabase, storeName: string, accept: boolean):
     actual: head,
     reason,
   })
+}
+
+/** The position of the log's last event (0 for an empty log). */
+async function lastPosition(db: BrookDatabase): Promise<number> {
+  return ((await db.events.orderBy(':id').lastKey()) as number | undefined) ?? 0
 }
 
 /**
