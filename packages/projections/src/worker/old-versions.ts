@@ -1,5 +1,5 @@
 import { leaseInUse } from '@brook/bus'
-import { deleteConsumers, openStateReader } from '@brook/idb'
+import { deleteConsumers, openStateReader, type StateReader } from '@brook/idb'
 import { consumerLeaseName } from '@brook/worker/worker'
 import { consumerId, versionOf } from '../names.ts'
 
@@ -22,13 +22,19 @@ export interface DroppedVersions {
  * const { dropped, kept } = await dropOlderVersions('shop', 'carts', 3)
  * ```
  */
-export async function dropOlderVersions(storeName: string, name: string, version: number): Promise<DroppedVersions> {
-  const reader = await openStateReader(storeName)
+export async function dropOlderVersions(
+  storeName: string,
+  name: string,
+  version: number,
+  /** A reader of `storeName` to list the versions with (else one is opened and closed). */
+  reader?: StateReader,
+): Promise<DroppedVersions> {
+  const own = reader ?? (await openStateReader(storeName))
   let ids: string[]
   try {
-    ids = await reader.consumers(consumerId(name, 0).slice(0, -1))
+    ids = await own.consumers(consumerId(name, 0).slice(0, -1))
   } finally {
-    reader.close()
+    if (reader === undefined) own.close()
   }
   const older = new Set(ids.map((id) => versionOf(name, id)).filter((v): v is number => v !== undefined && v < version))
   const dropped: string[] = []

@@ -89,7 +89,8 @@ export function projectionConsumer<S, M extends EventMap>(
     if (!olderLeft || dropTimer !== undefined) return
     dropTimer = setTimeout(() => {
       // A failure is tried again after a later commit.
-      void dropOlderVersions(storeName, p.name, p.version)
+      void readerOf()
+        .then((r) => dropOlderVersions(storeName, p.name, p.version, r))
         .then(
           ({ kept }) => (olderLeft = kept.length > 0),
           () => {},
