@@ -7,6 +7,7 @@ import {
   type PreparedEntry,
   type RecordedEvent,
 } from '@brook/core'
+import { watchAbortCause } from './abort-cause.ts'
 import { loadOrigin, openDatabase, type BrookDatabase, type Connection, type ParkedRow } from './database.ts'
 import { listState, readCheckpoint, readState } from './state-reader.ts'
 import { appendWithin } from './write-transaction.ts'
@@ -115,8 +116,9 @@ export async function openConsumerStorage(
               const row = read.result as { position?: number } | undefined
               rows.put({ consumer, position: row?.position ?? 0, updatedAt: Date.now() })
             }
+            const cause = watchAbortCause(tx, 'the heartbeat')
             tx.oncomplete = () => resolve()
-            tx.onabort = () => reject(tx.error ?? new DOMException('the heartbeat was aborted', 'AbortError'))
+            tx.onabort = () => reject(cause())
           }),
       ),
     lastBeat: () =>
@@ -164,9 +166,9 @@ function commitBatch(
     const tx = idb.transaction(stores, 'readwrite', { durability })
     let refused: Error | undefined
     let appended: CommitResult | undefined
+    const cause = watchAbortCause(tx, 'the consumer commit')
     tx.oncomplete = () => resolve(appended)
-    tx.onabort = () => reject(refused ?? tx.error ?? new DOMException('the consumer commit was aborted', 'AbortError'))
-    tx.onerror = (e) => e.stopPropagation()
+    tx.onabort = () => reject(refused ?? cause())
     const checkpoints = tx.objectStore('checkpoints')
     const read = checkpoints.get(consumer)
     read.onsuccess = () => {

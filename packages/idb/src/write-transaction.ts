@@ -6,6 +6,7 @@ import {
   type PreparedEntry,
   type RecordedEvent,
 } from '@brook/core'
+import { watchAbortCause } from './abort-cause.ts'
 
 /** One caller's outcome inside a group. */
 export type Settle = { ok: true; result: CommitResult } | { ok: false; error: BrookError }
@@ -74,12 +75,14 @@ export function writeGroup(
     }
     let stale = false
     let collisionMeansStale = false
+    // A failed request aborts the transaction; `onabort` reports it, with the request's
+    // error: `tx.error` after `commit()` differs by engine (see abort-cause.ts).
+    const cause = watchAbortCause(tx, 'the write transaction')
     tx.onabort = () => {
-      if (stale || (collisionMeansStale && tx.error?.name === 'ConstraintError')) resolve({ stale: true })
-      else reject(tx.error ?? new DOMException('the write transaction was aborted', 'AbortError'))
+      const error = cause()
+      if (stale || (collisionMeansStale && error.name === 'ConstraintError')) resolve({ stale: true })
+      else reject(error)
     }
-    // A failed request aborts the transaction; `onabort` reports it. Stop it bubbling on.
-    tx.onerror = (e) => e.stopPropagation()
 
     const fail = (err: unknown) => {
       try {
