@@ -7,6 +7,7 @@ import {
   type RecordedEvent,
 } from '@brook/core'
 import { watchAbortCause } from './abort-cause.ts'
+import { removeQuotaLeak } from './quota-leak.ts'
 
 /** One caller's outcome inside a group. */
 export type Settle = { ok: true; result: CommitResult } | { ok: false; error: BrookError }
@@ -78,10 +79,17 @@ export function writeGroup(
     // A failed request aborts the transaction; `onabort` reports it, with the request's
     // error: `tx.error` after `commit()` differs by engine (see abort-cause.ts).
     const cause = watchAbortCause(tx, 'the write transaction')
+    let attempted: readonly RecordedEvent[] = []
     tx.onabort = () => {
       const error = cause()
       if (stale || (collisionMeansStale && error.name === 'ConstraintError')) resolve({ stale: true })
-      else reject(error)
+      else if (error.name === 'QuotaExceededError' && attempted.length > 0) {
+        // Firefox may have kept part of this aborted transaction: remove it first.
+        removeQuotaLeak(idb, attempted).then(
+          ({ kept }) => reject(kept === 0 ? error : keptAfterQuota(error, kept)),
+          () => reject(error),
+        )
+      } else reject(error)
     }
 
     const fail = (err: unknown) => {
@@ -111,7 +119,19 @@ export function writeGroup(
       return rows
     }
     const issue = (rows: readonly RecordedEvent[], commit: boolean) => {
-      for (const row of rows) store.add(row)
+      attempted = rows
+      try {
+        for (const row of rows) store.add(row)
+      } catch (err) {
+        // Firefox refuses the first write of the first transaction after one aborted for
+        // quota ("InvalidStateError: A mutation operation was attempted on a database that
+        // did not allow mutations"); the next transaction writes. Nothing is written: abort
+        // and plan again in a new one, as for a stale cache.
+        if (!(err instanceof DOMException && err.name === 'InvalidStateError')) throw err
+        stale = true
+        tx.abort()
+        return
+      }
       const end = rows[rows.length - 1]
       last = end === undefined ? undefined : { head: end.position, id: end.id }
       if (commit) tx.commit()
@@ -168,6 +188,12 @@ export function writeGroup(
       fail(err)
     }
   })
+}
+
+/** The quota error, saying that some of the transaction's events stayed in the log. */
+function keptAfterQuota(error: DOMException, kept: number): DOMException {
+  const why = 'the browser kept them after the abort, and another context wrote after them'
+  return new DOMException(`${error.message} (${kept} events of this write stay in the log: ${why})`, error.name)
 }
 
 type Track = <T>(req: IDBRequest<T>, use: (value: T) => void) => void
