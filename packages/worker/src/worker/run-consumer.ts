@@ -411,7 +411,10 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
     const [beat, last] = await Promise.all([s.lastBeat(), (store as EventStore).head()])
     head = last
     observed = beat.position
-    const quietFor = Date.now() - (beat.at ?? standingSince)
+    // Quiet since the last beat, but never since before this instance stood by: one that
+    // just stepped down (woken from a hang, its lease stolen) would otherwise read the beat
+    // it stamped before its hang, take the new holder for hung and steal the lease back.
+    const quietFor = Date.now() - Math.max(beat.at ?? 0, standingSince)
     if (head > beat.position && quietFor > STALL_MS && state !== 'failed') {
       if (state !== 'stalled') {
         state = 'stalled'
@@ -444,6 +447,9 @@ export function createConsumerRuntime(def: ConsumerDefinition): ConsumerWorkerAp
       void restart?.()
     })
     try {
+      // A sign of life at once, not a heartbeat later: standbys judge a stall by the last
+      // beat, and until this one, that is the beat of the holder this instance replaced.
+      await s.heartbeat()
       while (leading && !stopped) {
         // After any batch of the previous subscription still in flight: its commit must
         // be in what we read, or the warmed cache would miss its keys.
