@@ -1,10 +1,62 @@
-// In-browser tests (`*.browser.test.ts`) in real headless Chromium, driven by Playwright.
-// Set CHROMIUM_PATH to use another Chromium build than Debian's /usr/bin/chromium.
+// In-browser tests (`*.browser.test.ts`) in three real engines, each from Debian's packages:
+// - Chromium, headless, driven by Playwright;
+// - Firefox ESR, headless, driven by puppeteer-core over WebDriver BiDi;
+// - WebKitGTK's MiniBrowser, driven by WebKitWebDriver (needs an X display: run under
+//   `xvfb-run -a`, as `pnpm test` does).
+// BROOK_BROWSERS=chromium,firefox picks engines (default: all three); test/engines.mjs says
+// where each binary is.
 import { esbuildPlugin } from '@web/dev-server-esbuild'
 import { playwrightLauncher } from '@web/test-runner-playwright'
+import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome'
+import { webdriverLauncher } from '@web/test-runner-webdriver'
 import { countingReporter } from './scripts/wtr-counting-reporter.mjs'
 import { defaultReporter } from '@web/test-runner'
-import { chromiumArgs, chromiumPath } from './test/chromium.mjs'
+import {
+  chromiumArgs,
+  chromiumPath,
+  firefoxPath,
+  firefoxPrefs,
+  selectedEngines,
+  startWebKitDriver,
+  webkitCapabilities,
+} from './test/engines.mjs'
+
+const launchers = {
+  chromium: () =>
+    playwrightLauncher({
+      product: 'chromium',
+      launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+    }),
+  firefox: () =>
+    chromeLauncher({
+      // A puppeteer passed in makes the launcher honour `browser: 'firefox'`.
+      puppeteer: puppeteerCore,
+      async createPage({ context }) {
+        const page = await context.newPage()
+        // send-keys passes the key name 'Space', which puppeteer's BiDi keyboard does not
+        // know (it knows ' ').
+        const press = page.keyboard.press.bind(page.keyboard)
+        page.keyboard.press = (key, options) => press(key === 'Space' ? ' ' : key, options)
+        return page
+      },
+      launchOptions: {
+        browser: 'firefox',
+        executablePath: firefoxPath,
+        headless: true,
+        extraPrefsFirefox: firefoxPrefs,
+      },
+    }),
+  webkit: async () => {
+    const { port } = await startWebKitDriver()
+    return webdriverLauncher({
+      hostname: '127.0.0.1',
+      port,
+      path: '/',
+      logLevel: 'error',
+      capabilities: webkitCapabilities,
+    })
+  },
+}
 
 export default {
   files: ['packages/*/src/**/*.browser.test.ts'],
@@ -12,12 +64,7 @@ export default {
   concurrency: 1,
   testFramework: { config: { timeout: 60_000 } },
   testsFinishTimeout: 300_000,
-  browsers: [
-    playwrightLauncher({
-      product: 'chromium',
-      launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
-    }),
-  ],
+  browsers: await Promise.all(selectedEngines().map((engine) => launchers[engine]())),
   plugins: [
     // Dexie's `import` entry default-imports a UMD file, which an unbundled browser cannot
     // load; its ESM build is the same code. (Bundlers such as Vite handle the UMD file.)

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The whole test suite, as the README's one command runs it: format, lint, typecheck, build,
-// Node tests (Vitest), in-browser tests (Web Test Runner, headless Chromium), then one
-// closing line "N passed, N failed" with the totals of every runner (the CI host reads it).
+// Node tests (Vitest; the multi-tab e2e in Chromium and Firefox), in-browser tests (Web Test
+// Runner in Chromium, Firefox and WebKit), then one closing line "N passed, N failed" with the totals of every runner (the CI host reads it).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { engineBinaries, selectedEngines } from '../test/engines.mjs'
 
 const results = '.test-results'
 rmSync(results, { recursive: true, force: true })
@@ -28,18 +29,38 @@ const checks = [
   ['build packages', 'pnpm', ['-r', '--filter', './packages/*', 'build']],
 ]
 
+// Every engine selected (BROOK_BROWSERS, default all three) must be installed: say which
+// is missing and how to get it, rather than fail later in a launcher.
+const engines = selectedEngines()
+const missing = engines.flatMap((e) => engineBinaries[e].filter((b) => !existsSync(b.path)).map((b) => ({ e, ...b })))
+if (missing.length > 0) {
+  for (const m of missing) {
+    console.error(`✗ ${m.e}: ${m.path} not found (apt-get install ${m.package}, or set ${m.env})`)
+  }
+  console.error('Or run fewer engines, e.g. BROOK_BROWSERS=chromium pnpm test.')
+  process.exit(1)
+}
+// MiniBrowser needs an X display: a virtual one unless there is a display already.
+const needsDisplay = engines.includes('webkit') && process.env.DISPLAY === undefined
+
 let passed = 0
 let failed = 0
 const failures = []
 const failedTests = []
 
-const run = (cmd, args, env = {}) =>
-  spawnSync(cmd, args, { stdio: 'inherit', shell: false, env: { ...process.env, ...env } }).status === 0
+// How long each step took, printed at the end: the CI budget is the sum.
+const timings = []
+const run = (name, cmd, args, env = {}) => {
+  const started = Date.now()
+  const ok = spawnSync(cmd, args, { stdio: 'inherit', shell: false, env: { ...process.env, ...env } }).status === 0
+  timings.push([name, Date.now() - started])
+  return ok
+}
 const bin = (cmd) => (cmd === 'pnpm' ? 'pnpm' : `node_modules/.bin/${cmd}`)
 
 for (const [name, cmd, args] of checks) {
   console.log(`\n▶ ${name}`)
-  if (run(bin(cmd), args)) passed += 1
+  if (run(name, bin(cmd), args)) passed += 1
   else {
     failed += 1
     failures.push(name)
@@ -68,11 +89,13 @@ const runners = [
     ['test/reliability/run.mjs', '--vitest-json', `${results}/vitest-reliability.json`],
     {},
   ],
-  ['web-test-runner', 'wtr.json', 'web-test-runner', [], {}],
+  needsDisplay
+    ? ['web-test-runner', 'wtr.json', 'xvfb-run', ['-a', bin('web-test-runner')], {}]
+    : ['web-test-runner', 'wtr.json', 'web-test-runner', [], {}],
 ]
 for (const [name, file, cmd, args, env] of runners) {
   console.log(`\n▶ ${name}`)
-  const ok = run(cmd === 'node' ? 'node' : bin(cmd), args, env)
+  const ok = run(name, cmd === 'node' || cmd === 'xvfb-run' ? cmd : bin(cmd), args, env)
   const counts = readCounts(file)
   if (counts === undefined) {
     failed += 1
@@ -109,6 +132,8 @@ function firstLine(text) {
 }
 
 // The closing lines name what failed, so the tail of a CI log is enough to start from.
+console.log('')
+for (const [name, ms] of timings) console.log(`${(ms / 1000).toFixed(1).padStart(7)} s  ${name}`)
 console.log('')
 for (const name of failedTests) console.log(`✗ ${name}`)
 if (failures.length > 0) console.log(`Failed: ${failures.join(', ')}`)

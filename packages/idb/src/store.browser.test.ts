@@ -1,9 +1,9 @@
 import { expect } from 'chai'
-import { collect, expectWellFormed, rejectsWith } from '@brook/testing'
+import { collect, expectWellFormed, rejectsWith, skipUnless } from '@brook/testing'
 import type { EventStore, NewEvent } from '@brook/core'
 import { SCHEMA_VERSION } from './database.ts'
 import { openEventStore } from './store.ts'
-import { deleteStore, uniqueName } from './test-helpers.ts'
+import { deleteStore, hasOpfs, OPFS, uniqueName } from './test-helpers.ts'
 
 const ev = (type: string, data: unknown = null): NewEvent => ({ type, data })
 
@@ -221,7 +221,8 @@ describe('openEventStore (IndexedDB specifics)', () => {
         req.onerror = () => reject(req.error ?? new Error('deleteDatabase failed'))
       })
 
-    it('refuses a log that lost its events with LOG_REGRESSED, and opens when told to accept it', async () => {
+    it('refuses a log that lost its events with LOG_REGRESSED, and opens when told to accept it', async function () {
+      skipUnless(this, await hasOpfs(), OPFS)
       const name = uniqueName('regressed')
       const store = await openEventStore(name)
       for (let i = 0; i < 5; i++) await store.append('s', [ev('E', { i })])
@@ -239,7 +240,8 @@ describe('openEventStore (IndexedDB specifics)', () => {
       expect(await again.head()).to.equal(1)
     })
 
-    it('a mark that fails to read is read again, never taken for no mark; one that keeps failing is STORAGE_UNAVAILABLE', async () => {
+    it('a mark that fails to read is read again, never taken for no mark; one that keeps failing is STORAGE_UNAVAILABLE', async function () {
+      skipUnless(this, await hasOpfs(), OPFS)
       const name = uniqueName('unreadable')
       const store = await openEventStore(name)
       await store.append('s', [ev('E'), ev('E')])
@@ -271,7 +273,8 @@ describe('openEventStore (IndexedDB specifics)', () => {
       expect(await (await open(name)).head()).to.equal(0)
     })
 
-    it('an empty mark file (a first write cut short) is no mark: the store opens', async () => {
+    it('an empty mark file (a first write cut short) is no mark: the store opens', async function () {
+      skipUnless(this, await hasOpfs(), OPFS)
       const name = uniqueName('empty-mark')
       const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('brook-marks', { create: true })
       await dir.getFileHandle(`${encodeURIComponent(name)}.json`, { create: true })
@@ -280,7 +283,8 @@ describe('openEventStore (IndexedDB specifics)', () => {
       expect(await store.head()).to.equal(1)
     })
 
-    it('refuses a log replaced by another of the same length', async () => {
+    it('refuses a log replaced by another of the same length', async function () {
+      skipUnless(this, await hasOpfs(), OPFS)
       const name = uniqueName('replaced')
       const first = await openEventStore(name)
       await first.append('s', [ev('E'), ev('E')])

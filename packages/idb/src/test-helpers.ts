@@ -14,3 +14,19 @@ export function deleteStore(name: string): Promise<void> {
   // success follows. A connection left open for good makes the test time out instead.
   return deleteEventStore(name)
 }
+
+/**
+ * Whether this context reaches the origin private file system, where the high-water mark
+ * lives (WebKitGTK ships it off; Safari on).
+ */
+export async function hasOpfs(): Promise<boolean> {
+  try {
+    await navigator.storage.getDirectory()
+    return true
+  } catch {
+    return false // navigator.storage undefined (TypeError), or refused (WebKit automation: UnknownError)
+  }
+}
+
+/** The skip reason for tests of the high-water mark. */
+export const OPFS = 'origin private file system (navigator.storage.getDirectory), so no high-water mark'
