@@ -2,18 +2,77 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { chromiumArgs, chromiumPath } from '../chromium.mjs'
+import puppeteer from 'puppeteer-core'
+import { chromiumArgs, chromiumPath, firefoxPath, firefoxPrefs, selectedEngines } from '../engines.mjs'
+import { chromiumTab, firefoxTab, type Tab } from './tab.ts'
+
+export type { Tab } from './tab.ts'
+
+/** The engines the Node-driven e2e tests run in. WebKit's driver has no page scripting API we use yet. */
+export type Engine = 'chromium' | 'firefox'
+
+/** The e2e engines selected by `BROOK_BROWSERS` (default: Chromium and Firefox). */
+export const e2eEngines = selectedEngines(['chromium', 'firefox']).filter(
+  (e): e is Engine => e === 'chromium' || e === 'firefox',
+)
 
 /**
- * A browser with a fresh profile, so every scenario starts with empty storage.
+ * What an engine's driver can do to a tab beyond scripting it. Tests that need one of these
+ * skip where it is missing, naming the engine and the feature.
+ */
+export interface Faults {
+  /** Kill one tab's renderer, as a crash would (Chromium: CDP `Page.crash`). */
+  crash?: (tab: Tab) => Promise<void>
+  /** Freeze or resume a tab's page (Chromium: CDP `Page.setWebLifecycleState`). */
+  freeze?: (tab: Tab, frozen: boolean) => Promise<void>
+}
+
+/**
+ * Whether pages can enter the back/forward cache under automation (with
+ * `launchFresh(engine, { backForwardCache: true })`). Firefox never uses it under puppeteer,
+ * headless or not: `pagehide.persisted` is always false and going back reloads the page.
+ */
+export const backForwardCache: Record<Engine, boolean> = { chromium: true, firefox: false }
+
+/** A browser with a fresh profile: every tab of it shares one origin's storage. */
+export interface Session {
+  engine: Engine
+  /** A new tab at `url`, with `init` run before the page's own scripts when given. */
+  newTab(url: string, init?: string): Promise<Tab>
+  faults: Faults
+  close(): Promise<void>
+}
+
+/**
+ * A browser of `engine` with a fresh profile, so every scenario starts with empty storage.
  *
  * @example
  * ```ts
- * const { context, close } = await launchFresh()
- * const page = await context.newPage()
+ * const session = await launchFresh('firefox')
+ * const tab = await session.newTab(fixture.url)
  * ```
  */
-export async function launchFresh(
+export async function launchFresh(engine: Engine, options: LaunchOptions = {}): Promise<Session> {
+  return engine === 'chromium' ? launchChromium(options) : launchFirefox(options)
+}
+
+export interface LaunchOptions {
+  /** Let pages enter the back/forward cache (Chromium; see {@link backForwardCache}). */
+  backForwardCache?: boolean
+  /** Cap the storage quota of `origin` (both engines, each its own way). */
+  quota?: { origin: string; bytes: number }
+}
+
+/**
+ * Chromium through Playwright, with a fresh profile: for Chromium-only tests that use
+ * Playwright itself (locators, page errors).
+ *
+ * @example
+ * ```ts
+ * const { context, close } = await launchPlaywright()
+ * ```
+ */
+export async function launchPlaywright(
   options: { backForwardCache?: boolean } = {},
 ): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'brook-profile-'))
@@ -33,35 +92,106 @@ export async function launchFresh(
   }
 }
 
+async function launchChromium(options: LaunchOptions): Promise<Session> {
+  const { context, close } = await launchPlaywright(options)
+  if (options.quota !== undefined) {
+    // Chromium caches an origin's space allotment: the override only holds when set before
+    // the origin's first use of storage in this browser (or 30 s later).
+    const page = await context.newPage()
+    const { origin, bytes } = options.quota
+    // The override lasts as long as the CDP session that set it: this page stays open.
+    await (await context.newCDPSession(page)).send('Storage.overrideQuotaForOrigin', { origin, quotaSize: bytes })
+  }
+  const pages = new WeakMap<Tab, Page>()
+  const cdp = async (tab: Tab) => {
+    const page = pages.get(tab)
+    if (page === undefined) throw new Error('not a tab of this browser')
+    return context.newCDPSession(page)
+  }
+  return {
+    engine: 'chromium',
+    async newTab(url, init) {
+      const page = await context.newPage()
+      if (init !== undefined) await page.addInitScript(init)
+      const tab = chromiumTab(page)
+      pages.set(tab, page)
+      await tab.goto(url)
+      return tab
+    },
+    faults: {
+      async crash(tab) {
+        // Never answers: the renderer is gone.
+        void (await cdp(tab)).send('Page.crash').catch(() => {})
+      },
+      async freeze(tab, frozen) {
+        await (await cdp(tab)).send('Page.setWebLifecycleState', { state: frozen ? 'frozen' : 'active' })
+      },
+    },
+    close,
+  }
+}
+
+async function launchFirefox(options: LaunchOptions): Promise<Session> {
+  // puppeteer-core writes a fresh temporary profile (with its automation prefs) and removes
+  // it on close. WebDriver BiDi, so no CDP: no crash or freeze.
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: firefoxPath,
+    headless: true,
+    extraPrefsFirefox: { ...firefoxPrefs, ...(options.quota === undefined ? {} : firefoxQuota(options.quota.bytes)) },
+  })
+  return {
+    engine: 'firefox',
+    async newTab(url, init) {
+      const page = await browser.newPage()
+      if (init !== undefined) await page.evaluateOnNewDocument(init)
+      const tab = firefoxTab(page)
+      await tab.goto(url)
+      return tab
+    },
+    faults: {},
+    close: () => browser.close(),
+  }
+}
+
+/**
+ * Firefox has no per-origin override; it caps all temporary storage (KiB). A fresh profile
+ * holds one site, which then gets all of it (measured with Firefox 153:
+ * `navigator.storage.estimate().quota` equals the limit).
+ */
+function firefoxQuota(bytes: number): Record<string, number> {
+  return { 'dom.quotaManager.temporaryStorage.fixedLimit': Math.ceil(bytes / 1024) }
+}
+
 /**
  * Waits until the page set `data-ready` on its body (the store is open, the app rendered).
  *
  * @example
  * ```ts
- * await waitReady(page)
+ * await waitReady(tab)
  * ```
  */
-export async function waitReady(page: Page): Promise<void> {
-  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' })
+export async function waitReady(tab: Pick<Tab, 'waitForSelector'>): Promise<void> {
+  await tab.waitForSelector('body[data-ready="true"]')
 }
 
 /**
- * Waits until `predicate`, run in the page, returns true; unlike Playwright's
+ * Waits until `predicate`, run in the page, returns true; unlike the drivers'
  * `waitForFunction`, it awaits an async predicate (waitForFunction takes the returned
  * Promise itself for a truthy answer and resolves at once).
  *
  * @example
  * ```ts
- * await waitUntil(page, async () => (await navigator.locks.query()).held?.length === 0)
+ * await waitUntil(tab, async () => (await navigator.locks.query()).held?.length === 0)
  * ```
  */
 export async function waitUntil<A>(
-  page: Page,
+  tab: Pick<Tab, 'evaluate'>,
   predicate: (arg: A) => boolean | Promise<boolean>,
   arg?: A,
   timeoutMs = 30_000,
 ): Promise<void> {
-  await page.evaluate(
+  await tab.evaluate(
     async ({ source, value, timeout }) => {
       const check = (0, eval)(`(${source})`) as (a: unknown) => unknown
       const end = performance.now() + timeout

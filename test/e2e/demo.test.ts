@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { BrowserContext, Page } from 'playwright-core'
 import { build, preview, type PreviewServer } from 'vite'
 import type { EventStore } from '@brook/core'
-import { launchFresh, waitUntil } from './browser.ts'
+import { launchPlaywright, waitUntil } from './browser.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const artifacts = fileURLToPath(new URL('./artifacts', import.meta.url))
@@ -35,7 +35,7 @@ describe('demo control room (built, real Chromium)', () => {
     await server?.close()
   })
   beforeEach(async () => {
-    ;({ context, close: closeBrowser } = await launchFresh())
+    ;({ context, close: closeBrowser } = await launchPlaywright())
   })
   afterEach(async () => {
     await closeBrowser()

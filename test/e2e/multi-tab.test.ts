@@ -1,41 +1,19 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright-core'
-import { launchFresh, waitReady, waitUntil } from './browser.ts'
-import { serveFixture } from './serve.ts'
+import { describe, expect, it } from 'vitest'
+import { e2eEngines, waitUntil, type Tab } from './browser.ts'
+import { e2eSuite } from './suite.ts'
 
-// Several real tabs (and a worker) of one browser profile, driven from Node.
-describe('live across tabs and workers (real Chromium)', () => {
-  let fixture: Awaited<ReturnType<typeof serveFixture>>
-  let context: BrowserContext
-  let closeBrowser: () => Promise<void>
-  beforeAll(async () => {
-    fixture = await serveFixture()
-  })
-  afterAll(async () => {
-    await fixture?.close()
-  })
-  beforeEach(async () => {
-    ;({ context, close: closeBrowser } = await launchFresh())
-  })
-  afterEach(async () => {
-    await closeBrowser()
-  })
-
-  const tab = async (init?: string) => {
-    const page = await context.newPage()
-    if (init !== undefined) await page.addInitScript(init)
-    await page.goto(fixture.url)
-    await waitReady(page)
-    return page
-  }
-  const received = (page: Page, key: string) => page.evaluate((k) => window.fixture.received(k), key)
+// Several real tabs (and a worker) of one browser profile, driven from Node, in each engine.
+describe.each(e2eEngines)('live across tabs and workers (%s)', (engine) => {
+  const e2e = e2eSuite(engine)
+  const tab = (init?: string) => e2e.tab(init)
+  const received = (page: Tab, key: string) => page.evaluate((k) => window.fixture.received(k), key)
   /** Waits in the page (no sleeps in the test) until subscriber `key` holds `n` events. */
-  const waitFor = (page: Page, key: string, n: number) =>
+  const waitFor = (page: Tab, key: string, n: number) =>
     page.waitForFunction(([k, count]) => window.fixture.received(k).positions.length >= count, [key, n] as const, {
       timeout: 60_000,
       polling: 50,
     })
-  const logIds = (page: Page, name: string) =>
+  const logIds = (page: Tab, name: string) =>
     page.evaluate(async (n) => {
       const store = await window.fixture.store(n)
       const ids: string[] = []
@@ -152,8 +130,8 @@ describe('live across tabs and workers (real Chromium)', () => {
         }
       })()
     })
-    await a.waitForSelector('body[data-tenth="true"]', { state: 'attached' })
-    await a.close({ runBeforeUnload: false })
+    await a.waitForSelector('body[data-tenth="true"]')
+    await a.close()
     const head = await b.evaluate(async () => (await window.fixture.store('prefix')).head())
     expect(head % 100).toBe(0) // no torn batch
     expect(head).toBeGreaterThanOrEqual(1100)
@@ -180,35 +158,47 @@ describe('live across tabs and workers (real Chromium)', () => {
   })
 
   describe('leases (Web Locks) across tabs', () => {
-    const leaseState = (page: Page) => page.evaluate(() => document.body.dataset.lease ?? 'waiting')
-    const held = (page: Page) => page.waitForSelector('body[data-lease="held"]', { state: 'attached' })
+    const leaseState = (page: Tab) => page.evaluate(() => document.body.dataset.lease ?? 'waiting')
+    const held = (page: Tab) => page.waitForSelector('body[data-lease="held"]')
     /** Waits until `page` sees a request for the lease queued behind the holder. */
-    const queued = (page: Page, name: string) =>
+    const queued = (page: Tab, name: string) =>
       waitUntil(
         page,
         async (n: string) => ((await navigator.locks.query()).pending ?? []).some((l) => l.name === `brook:lease:${n}`),
         name,
       )
 
-    it('one holder; handed over when the holder tab closes, then when it crashes', async () => {
+    /** Three tabs ask for one lease: `a` holds it, `b` and `c` wait behind it. */
+    const contenders = async (name: string) => {
       const [a, b, c] = [await tab(), await tab(), await tab()]
-      await a.evaluate(() => window.fixture.lease('leader'))
+      await a.evaluate((n) => window.fixture.lease(n), name)
       await held(a)
-      await b.evaluate(() => window.fixture.lease('leader'))
-      await c.evaluate(() => window.fixture.lease('leader'))
-      await queued(a, 'leader')
+      await b.evaluate((n) => window.fixture.lease(n), name)
+      await c.evaluate((n) => window.fixture.lease(n), name)
+      await queued(a, name)
       expect([await leaseState(b), await leaseState(c)]).toEqual(['waiting', 'waiting'])
-      await a.close({ runBeforeUnload: false })
+      return [a, b, c] as const
+    }
+
+    it('one holder; handed over when the holder tab closes, then again', async () => {
+      const [a, b, c] = await contenders('leader')
+      await a.close()
       await held(b)
       expect(await leaseState(c)).toBe('waiting')
-      const cdp = await context.newCDPSession(b)
-      void cdp.send('Page.crash').catch(() => {}) // never resolves: the renderer is gone
+      await b.close()
       await held(c)
     })
 
-    it('a holder that goes into the back/forward cache hands over instead of starving the others', async () => {
-      await closeBrowser()
-      ;({ context, close: closeBrowser } = await launchFresh({ backForwardCache: true }))
+    it('one holder; handed over when the holder tab crashes', async (ctx) => {
+      const crash = e2e.fault(ctx, 'crash')
+      const [a, b, c] = await contenders('leader')
+      await crash(a)
+      await held(b) // the next in line
+      expect(await leaseState(c)).toBe('waiting')
+    })
+
+    it('a holder that goes into the back/forward cache hands over instead of starving the others', async (ctx) => {
+      await e2e.needBackForwardCache(ctx)
       const [a, b] = [await tab(), await tab()]
       await a.evaluate(() => {
         window.addEventListener('pageshow', (e) => {
@@ -220,10 +210,10 @@ describe('live across tabs and workers (real Chromium)', () => {
       await b.evaluate(() => window.fixture.lease('bf'))
       await queued(b, 'bf')
       // Another origin (same server, other host name): the page leaves for the bfcache.
-      await a.goto(fixture.url.replace('127.0.0.1', 'localhost'))
+      await a.goto(e2e.fixture.url.replace('127.0.0.1', 'localhost'))
       await held(b)
-      await a.goBack({ waitUntil: 'commit' }) // a bfcache restore fires no load event
-      await a.waitForSelector('body[data-restored="true"]', { state: 'attached' })
+      await a.goBack()
+      await a.waitForSelector('body[data-restored="true"]')
       // Restored, it queues again rather than assuming it still leads.
       expect(await leaseState(a)).toBe('lost')
       await queued(b, 'bf')

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { createMemoryEventStore } from '@brook/core'
 import { createHarness, drain } from '../../packages/cep/src/test-helpers.ts'
-import { launchFresh, waitReady, waitUntil } from './browser.ts'
-import { serveFixture } from './serve.ts'
+import { e2eEngines, waitUntil, type Tab } from './browser.ts'
+import { e2eSuite } from './suite.ts'
 import { alerts, averages } from './fixture/pipelines.ts'
 
 interface Row {
@@ -34,30 +33,10 @@ async function reference(readings: Row[]) {
 
 // CEP stages as durable consumers in real workers, killed mid-way again and again: their
 // derived events must be exactly those of an uncrashed run, each once.
-describe('CEP pipelines in workers (real Chromium)', () => {
-  let fixture: Awaited<ReturnType<typeof serveFixture>>
-  let context: BrowserContext
-  let closeBrowser: () => Promise<void>
-  beforeAll(async () => {
-    fixture = await serveFixture()
-  })
-  afterAll(async () => {
-    await fixture?.close()
-  })
-  beforeEach(async () => {
-    ;({ context, close: closeBrowser } = await launchFresh())
-  })
-  afterEach(async () => {
-    await closeBrowser()
-  })
-
-  const tab = async () => {
-    const page = await context.newPage()
-    await page.goto(fixture.url)
-    await waitReady(page)
-    return page
-  }
-  const log = (page: Page) =>
+describe.each(e2eEngines)('CEP pipelines in workers (%s)', (engine) => {
+  const e2e = e2eSuite(engine)
+  const tab = () => e2e.tab()
+  const log = (page: Tab) =>
     page.evaluate(async () => {
       const store = await window.fixture.store('consumers')
       const out: Row[] = []
@@ -67,7 +46,7 @@ describe('CEP pipelines in workers (real Chromium)', () => {
       return out
     })
   /** Both stages caught up with a head that no longer moves. */
-  const settled = (page: Page) =>
+  const settled = (page: Tab) =>
     waitUntil(
       page,
       async () => {
@@ -79,8 +58,8 @@ describe('CEP pipelines in workers (real Chromium)', () => {
       undefined,
       60_000,
     )
-  const start = (page: Page, name: 'averages' | 'alerts') => page.evaluate((n) => window.fixture.startPipeline(n), name)
-  const kill = (page: Page, name: 'averages' | 'alerts') =>
+  const start = (page: Tab, name: 'averages' | 'alerts') => page.evaluate((n) => window.fixture.startPipeline(n), name)
+  const kill = (page: Tab, name: 'averages' | 'alerts') =>
     page.evaluate((n) => window.fixture.pipelines[n]?.terminate(), name)
 
   it('readings -> averages -> alerts, killed mid-way again and again: exactly the uncrashed output', async () => {

@@ -1,33 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { BrowserContext, Page } from 'playwright-core'
-import { launchFresh, waitReady } from './browser.ts'
-import { serveFixture } from './serve.ts'
+import { describe, expect, it } from 'vitest'
+import { e2eEngines, type Tab } from './browser.ts'
+import { e2eSuite } from './suite.ts'
 
 // A projection built once across tabs and shown by Lit elements in every tab.
-describe('projections in Lit elements across tabs (real Chromium)', () => {
-  let fixture: Awaited<ReturnType<typeof serveFixture>>
-  let context: BrowserContext
-  let closeBrowser: () => Promise<void>
-  beforeAll(async () => {
-    fixture = await serveFixture()
-  })
-  afterAll(async () => {
-    await fixture?.close()
-  })
-  beforeEach(async () => {
-    ;({ context, close: closeBrowser } = await launchFresh())
-  })
-  afterEach(async () => {
-    await closeBrowser()
-  })
-
-  const tab = async () => {
-    const page = await context.newPage()
-    await page.goto(fixture.url)
-    await waitReady(page)
-    return page
-  }
-  const note = (page: Page, stream: string, count: number) =>
+describe.each(e2eEngines)('projections in Lit elements across tabs (%s)', (engine) => {
+  const e2e = e2eSuite(engine)
+  const tab = () => e2e.tab()
+  const note = (page: Tab, stream: string, count: number) =>
     page.evaluate(
       async ([s, c]) => {
         const store = await window.fixture.store('projections')
@@ -35,7 +14,7 @@ describe('projections in Lit elements across tabs (real Chromium)', () => {
       },
       [stream, count] as const,
     )
-  const shows = (page: Page, stream: string, n: number) =>
+  const shows = (page: Tab, stream: string, n: number) =>
     page.waitForFunction(
       ([s, count]) => document.querySelector(`e2e-count[stream="${s}"]`)?.getAttribute('data-n') === String(count),
       [stream, n] as const,

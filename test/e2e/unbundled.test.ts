@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchFresh, waitReady } from './browser.ts'
+import { launchPlaywright, waitReady } from './browser.ts'
+import { chromiumTab } from './tab.ts'
 import { serveStatic } from './static-server.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -23,13 +24,13 @@ describe('packages without a bundler (built dist + import map, real Chromium)', 
   })
 
   it('appends, validates and reads back', async () => {
-    const { context, close } = await launchFresh()
+    const { context, close } = await launchPlaywright()
     try {
       const page = await context.newPage()
       const errors: string[] = []
       page.on('pageerror', (err) => errors.push(err.message))
       await page.goto(`${server.url}/test/e2e/unbundled/index.html`)
-      await waitReady(page)
+      await waitReady(chromiumTab(page))
       const result = await page.evaluate(() => (window as unknown as { result: unknown }).result)
       expect(errors).toEqual([])
       expect(result).toEqual({ events: [{ type: 'Hello', data: { from: 'dist' } }], validation: 'events[0].data.when' })

@@ -2,12 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext } from 'playwright-core'
-import { chromiumArgs, chromiumPath } from '../chromium.mjs'
+import { chromiumArgs, chromiumPath } from '../engines.mjs'
 import type { History } from './history.ts'
 
 // test/e2e/browser.ts's launchFresh makes and deletes its own profile; the reliability
 // suite must relaunch the SAME profile after a browser SIGKILL and reopen it for the
-// checker, and it needs the browser's pid to kill it. Same binary and flags (chromium.mjs).
+// checker, and it needs the browser's pid to kill it. Same binary and flags (engines.mjs).
 
 /** A browser profile directory that outlives the browsers launched on it. */
 export interface Profile {

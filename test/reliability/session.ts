@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
 import { waitReady } from '../e2e/browser.ts'
+import { chromiumTab } from '../e2e/tab.ts'
 import type { Dump } from './checker.ts'
 
 /** The harness module, served by the e2e fixture's Vite server through its /@fs/ route. */
@@ -23,7 +24,7 @@ export async function openTab(context: BrowserContext, url: string, actor: strin
 
 /** Loads the harness into a page already on the fixture (also after a reload or a restore). */
 export async function loadHarness(page: Page, actor: string): Promise<void> {
-  await waitReady(page)
+  await waitReady(chromiumTab(page))
   // A string, not a function: Vitest would rewrite `import()` inside a function body.
   await page.evaluate(`import(${JSON.stringify(harnessPath)})`)
   await page.waitForSelector('body[data-rel="ready"]', { state: 'attached' })
@@ -48,7 +49,7 @@ export async function dumpStore(context: BrowserContext, url: string, store: str
   const p = await context.newPage()
   try {
     await p.goto(url)
-    await waitReady(p)
+    await waitReady(chromiumTab(p))
     return await p.evaluate(dumpInPage, `brook:${store}`)
   } finally {
     await p.close()

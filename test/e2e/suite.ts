@@ -1,0 +1,94 @@
+import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest'
+import {
+  backForwardCache,
+  launchFresh,
+  waitReady,
+  type Engine,
+  type Faults,
+  type Session,
+  type Tab,
+} from './browser.ts'
+import { serveFixture } from './serve.ts'
+
+const engineNames: Record<Engine, string> = { chromium: 'Chromium', firefox: 'Firefox' }
+
+/** What each fault is, for skip reasons. */
+const faultNames: Record<keyof Faults | 'backForwardCache', string> = {
+  crash: 'way to crash one tab from its driver (CDP Page.crash)',
+  freeze: 'way to freeze a page from its driver (CDP Page.setWebLifecycleState)',
+  backForwardCache: 'back/forward cache under automation',
+}
+
+/**
+ * The shared set-up of a Node-driven e2e suite in `engine`: the fixture app served once,
+ * a browser with a fresh profile for every test. Call it inside a `describe`.
+ *
+ * @example
+ * ```ts
+ * describe.each(e2eEngines)('live across tabs (%s)', (engine) => {
+ *   const e2e = e2eSuite(engine)
+ *   it('...', async () => {
+ *     const [a, b] = [await e2e.tab(), await e2e.tab()]
+ *   })
+ * })
+ * ```
+ */
+export function e2eSuite(engine: Engine) {
+  let fixture: Awaited<ReturnType<typeof serveFixture>> | undefined
+  let session: Session | undefined
+  beforeAll(async () => {
+    fixture = await serveFixture()
+  })
+  afterAll(async () => {
+    await fixture?.close()
+  })
+  beforeEach(async () => {
+    session = await launchFresh(engine)
+  })
+  afterEach(async () => {
+    await session?.close()
+    session = undefined
+  })
+  const current = () => {
+    if (session === undefined || fixture === undefined) throw new Error('e2eSuite is used outside a test')
+    return { session, fixture }
+  }
+
+  return {
+    engine,
+    /** The fixture's URL (127.0.0.1: a secure context) and origin. */
+    get fixture() {
+      return current().fixture
+    },
+    /** What this engine's driver can do to a tab beyond scripting it. */
+    get faults(): Faults {
+      return current().session.faults
+    },
+    /** A new tab of the fixture, ready (store open); `init` runs before the page's scripts. */
+    async tab(init?: string): Promise<Tab> {
+      const { session: s, fixture: f } = current()
+      const tab = await s.newTab(f.url, init)
+      await waitReady(tab)
+      return tab
+    },
+    /** Replaces this test's browser by a fresh one launched with `options`. */
+    async relaunch(options: { backForwardCache?: boolean }): Promise<void> {
+      await current().session.close()
+      session = await launchFresh(engine, options)
+    },
+    /**
+     * The driver's fault `name`; where this engine's driver has none, skips the test with a
+     * reason naming the engine and what it lacks.
+     */
+    fault<K extends keyof Faults>(ctx: TestContext, name: K): NonNullable<Faults[K]> {
+      const fault = current().session.faults[name]
+      if (fault === undefined) ctx.skip(`${engineNames[engine]} has no ${faultNames[name]}`)
+      return fault
+    },
+    /** Skips the test where pages cannot enter the back/forward cache; else relaunches with it on. */
+    async needBackForwardCache(ctx: TestContext): Promise<void> {
+      ctx.skip(!backForwardCache[engine], `${engineNames[engine]} has no ${faultNames.backForwardCache}`)
+      await this.relaunch({ backForwardCache: true })
+    },
+  }
+}
