@@ -70,32 +70,36 @@ for (const [name, cmd, args] of checks) {
 // Vitest runs in three passes: the bulk in parallel; then, each alone on the machine, the
 // demo's load test (it asserts the main thread has no long task, which other browsers
 // running beside it would cause) and the reliability suite (fault injection, timings).
-const vitest = (file, args, env = {}) => [
-  'vitest',
-  ['run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${results}/${file}`],
-  env,
+const vitestArgs = (file, args) => [
+  'run',
+  ...args,
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${results}/${file}`,
 ]
+/** `[cmd, args]`, under a virtual X display when WebKit needs one. */
+const withDisplay = (cmd, args) => (needsDisplay ? ['xvfb-run', ['-a', bin(cmd), ...args]] : [cmd, args])
 const runners = [
   [
     'vitest',
     'vitest.json',
-    ...vitest('vitest.json', ['--exclude', 'test/e2e/demo.test.ts', '--exclude', 'test/reliability/**']),
+    ...withDisplay(
+      'vitest',
+      vitestArgs('vitest.json', ['--exclude', 'test/e2e/demo.test.ts', '--exclude', 'test/reliability/**']),
+    ),
   ],
-  ['vitest (demo, alone)', 'vitest-demo.json', ...vitest('vitest-demo.json', ['test/e2e/demo.test.ts'])],
+  ['vitest (demo, alone)', 'vitest-demo.json', 'vitest', vitestArgs('vitest-demo.json', ['test/e2e/demo.test.ts'])],
   [
     'vitest (reliability, alone)',
     'vitest-reliability.json',
     'node',
     ['test/reliability/run.mjs', '--vitest-json', `${results}/vitest-reliability.json`],
-    {},
   ],
-  needsDisplay
-    ? ['web-test-runner', 'wtr.json', 'xvfb-run', ['-a', bin('web-test-runner')], {}]
-    : ['web-test-runner', 'wtr.json', 'web-test-runner', [], {}],
+  ['web-test-runner', 'wtr.json', ...withDisplay('web-test-runner', [])],
 ]
-for (const [name, file, cmd, args, env] of runners) {
+for (const [name, file, cmd, args] of runners) {
   console.log(`\n▶ ${name}`)
-  const ok = run(name, cmd === 'node' || cmd === 'xvfb-run' ? cmd : bin(cmd), args, env)
+  const ok = run(name, cmd === 'node' || cmd === 'xvfb-run' ? cmd : bin(cmd), args)
   const counts = readCounts(file)
   if (counts === undefined) {
     failed += 1

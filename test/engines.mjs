@@ -78,6 +78,8 @@ export function selectedEngines(fallback = allEngines) {
  * Starts WebKitWebDriver on a free loopback port; resolves once it answers `/status`.
  * The driver is killed on `stop()` and when this process exits: orphaned, it would keep
  * the parent's output pipes open.
+ *
+ * @returns {Promise<{ port: number, stop: () => void }>}
  */
 export async function startWebKitDriver() {
   const port = await freePort()
@@ -102,6 +104,7 @@ export async function startWebKitDriver() {
   throw new Error(`${webkitDriverPath} did not start (is webkit2gtk-driver installed, and is there an X display?)`)
 }
 
+/** @returns {Promise<number>} */
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer()

@@ -2,19 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import puppeteer from 'puppeteer-core'
+import puppeteer, { type Browser } from 'puppeteer-core'
 import { chromiumArgs, chromiumPath, firefoxPath, firefoxPrefs, selectedEngines } from '../engines.mjs'
 import { chromiumTab, firefoxTab, type Tab } from './tab.ts'
+import { launchWebKit } from './webkit.ts'
 
 export type { Tab } from './tab.ts'
 
-/** The engines the Node-driven e2e tests run in. WebKit's driver has no page scripting API we use yet. */
-export type Engine = 'chromium' | 'firefox'
+/** The engines the Node-driven e2e tests run in. */
+export type Engine = 'chromium' | 'firefox' | 'webkit'
 
-/** The e2e engines selected by `BROOK_BROWSERS` (default: Chromium and Firefox). */
-export const e2eEngines = selectedEngines(['chromium', 'firefox']).filter(
-  (e): e is Engine => e === 'chromium' || e === 'firefox',
-)
+/** The e2e engines selected by `BROOK_BROWSERS` (default: all three). */
+export const e2eEngines = selectedEngines() as Engine[]
 
 /**
  * What an engine's driver can do to a tab beyond scripting it. Tests that need one of these
@@ -29,16 +28,25 @@ export interface Faults {
 
 /**
  * Whether pages can enter the back/forward cache under automation (with
- * `launchFresh(engine, { backForwardCache: true })`). Firefox never uses it under puppeteer,
- * headless or not: `pagehide.persisted` is always false and going back reloads the page.
+ * `launchFresh(engine, { backForwardCache: true })`; WebKitGTK uses it under WebDriver
+ * anyway). Firefox never uses it under puppeteer, headless or not: `pagehide.persisted` is
+ * always false and going back reloads the page.
  */
-export const backForwardCache: Record<Engine, boolean> = { chromium: true, firefox: false }
+export const backForwardCache: Record<Engine, boolean> = { chromium: true, firefox: false, webkit: true }
+
+/**
+ * Whether `launchFresh(engine, { quota })` can cap an origin's quota: Chromium through CDP,
+ * Firefox through a pref; WebKit's driver has neither.
+ */
+export const quotaCap: Record<Engine, boolean> = { chromium: true, firefox: true, webkit: false }
 
 /** A browser with a fresh profile: every tab of it shares one origin's storage. */
 export interface Session {
   engine: Engine
-  /** A new tab at `url`, with `init` run before the page's own scripts when given. */
+  /** A new tab at `url`, with `init` run before the page's own scripts when given (see `initScripts`). */
   newTab(url: string, init?: string): Promise<Tab>
+  /** Whether `newTab` can run a script before the page's own (WebKit's WebDriver cannot). */
+  initScripts: boolean
   faults: Faults
   close(): Promise<void>
 }
@@ -53,6 +61,19 @@ export interface Session {
  * ```
  */
 export async function launchFresh(engine: Engine, options: LaunchOptions = {}): Promise<Session> {
+  if (engine === 'webkit') {
+    const { newTab, close } = await launchWebKit()
+    return {
+      engine,
+      async newTab(url, init) {
+        if (init !== undefined) throw new Error('WebKit has no init scripts from its driver')
+        return newTab(url)
+      },
+      initScripts: false,
+      faults: {},
+      close,
+    }
+  }
   return engine === 'chromium' ? launchChromium(options) : launchFirefox(options)
 }
 
@@ -110,6 +131,7 @@ async function launchChromium(options: LaunchOptions): Promise<Session> {
   }
   return {
     engine: 'chromium',
+    initScripts: true,
     async newTab(url, init) {
       const page = await context.newPage()
       if (init !== undefined) await page.addInitScript(init)
@@ -131,27 +153,56 @@ async function launchChromium(options: LaunchOptions): Promise<Session> {
   }
 }
 
+// One Firefox per test process, and a fresh user context for each session: a user context
+// has storage, locks and channels of its own, and costs a fraction of the ~3 s launch.
+let sharedFirefox: Promise<Browser> | undefined
+
 async function launchFirefox(options: LaunchOptions): Promise<Session> {
-  // puppeteer-core writes a fresh temporary profile (with its automation prefs) and removes
-  // it on close. WebDriver BiDi, so no CDP: no crash or freeze.
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: firefoxPath,
-    headless: true,
-    extraPrefsFirefox: { ...firefoxPrefs, ...(options.quota === undefined ? {} : firefoxQuota(options.quota.bytes)) },
-  })
+  // A quota is a browser-wide pref: that session gets a browser of its own.
+  const own = options.quota === undefined ? undefined : await startFirefox(firefoxQuota(options.quota.bytes))
+  sharedFirefox ??= startFirefox({})
+  const context = await (own ?? (await sharedFirefox)).createBrowserContext()
   return {
     engine: 'firefox',
+    initScripts: true,
     async newTab(url, init) {
-      const page = await browser.newPage()
+      const page = await context.newPage()
       if (init !== undefined) await page.evaluateOnNewDocument(init)
       const tab = firefoxTab(page)
       await tab.goto(url)
       return tab
     },
     faults: {},
-    close: () => browser.close(),
+    close: async () => {
+      await context.close()
+      await own?.close()
+    },
   }
+}
+
+// puppeteer-core writes a fresh temporary profile (with its automation prefs) and removes
+// it on close. WebDriver BiDi, so no CDP: no crash or freeze.
+function startFirefox(prefs: Record<string, unknown>): Promise<Browser> {
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: firefoxPath,
+    headless: true,
+    extraPrefsFirefox: { ...firefoxPrefs, ...prefs },
+  })
+}
+
+/**
+ * Closes the browsers shared by the sessions of this test process (call after the last).
+ *
+ * @example
+ * ```ts
+ * afterAll(closeSharedBrowsers)
+ * ```
+ */
+export async function closeSharedBrowsers(): Promise<void> {
+  const firefox = sharedFirefox
+  sharedFirefox = undefined
+  await (await firefox)?.close()
 }
 
 /**

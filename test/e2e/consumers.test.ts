@@ -85,8 +85,8 @@ describe.each(e2eEngines)('consumers in workers (%s)', (engine) => {
     await expectExactlyOnce(b)
   })
 
-  // Where the driver cannot crash one tab (Firefox), the second failover is a close too.
-  it('three tabs run one instance; it fails over when its tab closes and when it crashes', async () => {
+  // Where the driver cannot crash one tab (Firefox, WebKit), the second failover is a close too.
+  it('three tabs run one instance; it fails over when its tab closes, then when it crashes (or closes)', async () => {
     const die = e2e.faults.crash ?? ((t: Tab) => t.close())
     const tabs = [await tab(), await tab(), await tab()]
     await fill(tabs[0] as Tab, 200, 5)

@@ -141,7 +141,8 @@ describe.each(e2eEngines)('live across tabs and workers (%s)', (engine) => {
     expect(await logIds(b, 'prefix')).toEqual(r.ids)
   })
 
-  it('converges with BroadcastChannel blocked entirely (notices are only hints)', async () => {
+  it('converges with BroadcastChannel blocked entirely (notices are only hints)', async (ctx) => {
+    e2e.needInitScripts(ctx)
     const noChannel = `window.BroadcastChannel = class { postMessage() {} close() {} addEventListener() {} removeEventListener() {} }`
     const [a, b] = [await tab(noChannel), await tab(noChannel)]
     await b.evaluate(() => window.fixture.subscribe('blind', 'blind', 'start', 100))

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vitest'
 import {
   backForwardCache,
+  closeSharedBrowsers,
   launchFresh,
   waitReady,
   type Engine,
@@ -10,13 +11,14 @@ import {
 } from './browser.ts'
 import { serveFixture } from './serve.ts'
 
-const engineNames: Record<Engine, string> = { chromium: 'Chromium', firefox: 'Firefox' }
+const engineNames: Record<Engine, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' }
 
 /** What each fault is, for skip reasons. */
-const faultNames: Record<keyof Faults | 'backForwardCache', string> = {
+const faultNames: Record<keyof Faults | 'backForwardCache' | 'initScripts', string> = {
   crash: 'way to crash one tab from its driver (CDP Page.crash)',
   freeze: 'way to freeze a page from its driver (CDP Page.setWebLifecycleState)',
   backForwardCache: 'back/forward cache under automation',
+  initScripts: 'way to run a script before a page’s own from its driver',
 }
 
 /**
@@ -41,6 +43,7 @@ export function e2eSuite(engine: Engine) {
   })
   afterAll(async () => {
     await fixture?.close()
+    await closeSharedBrowsers()
   })
   beforeEach(async () => {
     session = await launchFresh(engine)
@@ -84,6 +87,10 @@ export function e2eSuite(engine: Engine) {
       const fault = current().session.faults[name]
       if (fault === undefined) ctx.skip(`${engineNames[engine]} has no ${faultNames[name]}`)
       return fault
+    },
+    /** Skips the test where the driver cannot run a script before the page's own. */
+    needInitScripts(ctx: TestContext): void {
+      ctx.skip(!current().session.initScripts, `${engineNames[engine]} has no ${faultNames.initScripts}`)
     },
     /** Skips the test where pages cannot enter the back/forward cache; else relaunches with it on. */
     async needBackForwardCache(ctx: TestContext): Promise<void> {
