@@ -119,7 +119,12 @@ export function rawWorkerRead(store: string): Promise<RawWorkerMeasurement> {
     }
     worker.onerror = (e) => reject(new Error(`raw read worker: ${e.message}`))
     worker.postMessage({ db: brookName(store) } satisfies RawWorkerRequest)
-  }).finally(() => worker.terminate())
+  }).catch((err: unknown) => {
+    // On a failure only: after an answer it ends itself, once its connection closed (see
+    // raw-read.worker.ts).
+    worker.terminate()
+    throw err
+  })
 }
 
 /**

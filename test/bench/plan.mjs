@@ -225,3 +225,46 @@ export const LIT_COMPARISONS = [
 
 /** The key of an append case in results: `impl:workload:durability`. */
 export const appendKey = (impl, workload, durability) => `${impl}:${workload}:${durability}`
+
+/**
+ * The parts of a run, in the order they run (`--cases append,latency,read` picks some).
+ * `read`, `consumers` and `jank` share one filled log; `sizes` builds the packages.
+ */
+export const CASES = [
+  { key: 'sizes', label: 'package and bundle sizes' },
+  { key: 'append', label: 'append throughput' },
+  { key: 'latency', label: 'write-to-visible latency between two tabs' },
+  { key: 'read', label: 'sequential reads' },
+  { key: 'consumers', label: 'consumer catch-up and projection rebuild' },
+  { key: 'jank', label: 'main thread while consumers catch up' },
+  { key: 'cep', label: 'CEP pipeline' },
+]
+
+const NO_LONG_TASKS =
+  "needs PerformanceObserver 'longtask' (Chromium only): elsewhere none is ever reported, so it would pass whatever happened"
+
+/** What each engine leaves out of a run (keys of CASES), and why: printed with the report. */
+export const LEFT_OUT_BY_ENGINE = {
+  chromium: {},
+  firefox: { jank: NO_LONG_TASKS },
+  webkit: { jank: NO_LONG_TASKS },
+}
+
+/**
+ * The cases a run takes: `requested` (keys of CASES; all when undefined) less what the engine
+ * leaves out. Returns `{ ran, leftOut }`: keys, and `{ key, why }` for each left out.
+ */
+export function selectCases(engine, requested) {
+  const unknown = (requested ?? []).filter((key) => !CASES.some((c) => c.key === key))
+  if (unknown.length > 0) {
+    throw new Error(`--cases names unknown cases: ${unknown.join(', ')} (known: ${CASES.map((c) => c.key).join(', ')})`)
+  }
+  const ran = []
+  const leftOut = []
+  for (const { key } of CASES) {
+    const why = requested !== undefined && !requested.includes(key) ? 'not in --cases' : LEFT_OUT_BY_ENGINE[engine][key]
+    if (why === undefined) ran.push(key)
+    else leftOut.push({ key, why })
+  }
+  return { ran, leftOut }
+}

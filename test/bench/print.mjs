@@ -1,21 +1,53 @@
-// The console report of a run (see run.mjs for the shape of `results`).
+// The console report of a run (see run.mjs for the shape of `results`). A section whose
+// cases did not run (`--cases`, or left out in this engine) is absent and not printed.
 import { formatBytes, formatKiB, formatMs, formatRate, formatRatio, table } from './report.mjs'
+
+const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
 
 export function printReport(results) {
   const { machine, event, settings } = results
-  const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
   console.log(`\n== Brook benchmark, ${results.profile} run, ${results.startedAt} (${results.durationSec} s)`)
   const phases = Object.entries(results.phasesSec ?? {}).map(([key, sec]) => `${key} ${Math.round(sec)}`)
   if (phases.length > 0) console.log(`time, s:  ${phases.join(', ')}`)
   console.log(
     `machine:  ${machine.cpuModel} x ${machine.cpuCount}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}`,
   )
-  console.log(`browser:  Chromium ${machine.chromium} (headless)`)
-  console.log(
-    `disk:     browser profile in ${machine.profileDir} (${machine.profileFilesystem}), fsync of 400 B: ${machine.fsyncMs} ms`,
-  )
+  // Results written before the engine was recorded ran in headless Chromium.
+  const browser = machine.browser ?? { name: 'Chromium', version: machine.chromium, mode: 'headless' }
+  console.log(`browser:  ${browser.name} ${browser.version} (${browser.mode})`)
+  for (const note of browser.notes ?? []) console.log(`          ${note}`)
+  if (browser.clockNote !== undefined) {
+    console.log(`clock:    performance.now() in ${browser.clockStepMs} ms steps (${browser.clockNote})`)
+  }
+  const fsync = `fsync of 400 B: ${machine.fsyncMs} ms`
+  if (browser.storage === undefined) {
+    console.log(`disk:     browser profile in ${machine.profileDir} (${machine.profileFilesystem}), ${fsync}`)
+  } else {
+    console.log(`disk:     ${browser.storage} (${machine.profileDir}: ${fsync})`)
+  }
   console.log(`events:   ${event.bytes} B each (type + data + meta as JSON), ${event.rowBytes} B as a stored row`)
+  printCases(results.cases)
 
+  if (results.append !== undefined) printAppend(results)
+  if (results.read !== undefined) printRead(results)
+  if (results.consumers?.cases !== undefined) printConsumers(results.consumers)
+  if (results.consumers?.jank !== undefined) printJank(results.consumers.jank, settings)
+  if (results.cep !== undefined) printCep(results.cep)
+
+  if (results.comparisons.length > 0) printComparisons(results)
+  if (results.latency !== undefined) printLatency(results.latency)
+  if (results.sizes !== undefined) printSizes(results.sizes)
+}
+
+/** Which cases ran, when any was left out: the default run runs all and says nothing. */
+function printCases(cases) {
+  if (cases === undefined || cases.leftOut.length === 0) return
+  console.log(`cases:    ${cases.ran.join(', ')}`)
+  for (const { key, why } of cases.leftOut) console.log(`left out: ${key}: ${why}`)
+}
+
+function printAppend(results) {
+  const { settings } = results
   console.log(`\nAppend throughput, events/s (${rounds(settings.rounds)}; min and max show the noise)`)
   console.log(
     table(
@@ -32,7 +64,10 @@ export function printReport(results) {
       [3, 4, 5, 6],
     ),
   )
+}
 
+function printRead(results) {
+  const { settings } = results
   const log = settings.readLog.toLocaleString('en-US')
   console.log(`\nSequential read of one ${log}-event log, events/s (${rounds(settings.readRounds)})`)
   console.log(
@@ -42,10 +77,9 @@ export function printReport(results) {
       [1, 2, 3],
     ),
   )
+}
 
-  printConsumers(results.consumers, settings)
-  if (results.cep !== undefined) printCep(results.cep)
-
+function printComparisons(results) {
   console.log('\nBrook / raw (medians; the last lines compare Brook with itself); targets from the project brief')
   console.log(
     table(
@@ -62,6 +96,7 @@ export function printReport(results) {
       [2, 3, 4],
     ),
   )
+  if (results.ceilings === undefined) return
   console.log('\nFor scale: what batching alone buys raw IndexedDB here (bounds the concurrent ratio above)')
   console.log(
     table(
@@ -70,13 +105,9 @@ export function printReport(results) {
       [2],
     ),
   )
-
-  printLatency(results.latency)
-  printSizes(results.sizes)
 }
 
-function printConsumers(consumers, settings) {
-  const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
+function printConsumers(consumers) {
   const byKey = (key) => consumers.cases.find((c) => c.key === key)
   const [consumer, projection, raw] = ['consumer', 'projection', 'raw-worker'].map(byKey)
   const ms = (summary) => `${formatMs(summary.median)} ms`
@@ -106,8 +137,9 @@ function printConsumers(consumers, settings) {
   )
   console.log(`consumer: fold ${consumers.fold}; batchSize ${consumers.batchSize}; ${consumers.stateKeys} state keys`)
   console.log(`projection: ${consumers.projection}; ${consumers.projectionStateKeys} state keys besides $ready`)
+}
 
-  const { jank } = consumers
+function printJank(jank, settings) {
   const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
   console.log(
     `\nPage main thread while ${jank.consumers} consumers fold the same log at once ` +
@@ -138,7 +170,6 @@ function printConsumers(consumers, settings) {
 }
 
 function printCep(cep) {
-  const rounds = (n) => (n === 1 ? '1 round' : `median of ${n} rounds`)
   const n = (x) => x.toLocaleString('en-US')
   console.log(
     `\nCEP: sliding ${cep.windowMs / 1000} s average per device over ${n(cep.events)} readings from ${n(cep.devices)} ` +

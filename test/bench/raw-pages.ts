@@ -8,12 +8,14 @@ const RAW_PAGE = 1000
 /**
  * Reads a whole Brook log (its `events` object store) in getAll pages of 1,000 and counts
  * the events. A module of its own, so the raw worker (raw-read.worker.ts) loads nothing else.
+ * `onTransaction` sees each page's transaction (the worker waits for the last to complete).
  */
-export async function readPages(db: IDBDatabase): Promise<number> {
+export async function readPages(db: IDBDatabase, onTransaction?: (tx: IDBTransaction) => void): Promise<number> {
   let n = 0
   let from = 1
   for (;;) {
     const tx = db.transaction('events', 'readonly')
+    onTransaction?.(tx)
     const page = (await request(
       tx.objectStore('events').getAll(IDBKeyRange.lowerBound(from), RAW_PAGE),
     )) as RecordedEvent[]

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// `pnpm bench [--quick]`: Brook against raw IndexedDB in headless Chromium, same events,
-// same run, plus the packages' download sizes. Prints tables and writes every sample to
-// test/bench/results/<timestamp>.json. Never fails on a figure: exit 0 unless it crashed.
+// `pnpm bench [--quick] [--browser chromium|firefox|webkit] [--cases append,latency,...]`:
+// Brook against raw IndexedDB in one browser engine (headless Chromium unless told), same
+// events, same engine, same run, plus the packages' download sizes. Prints tables and writes
+// every sample to test/bench/results/<timestamp>.json. Never fails on a figure: exit 0
+// unless it crashed. WebKit needs an X display: `xvfb-run -a pnpm bench --browser webkit`.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { allEngines } from '../engines.mjs'
 import { openBenchPage } from './browser.mjs'
 import { describeMachine } from './machine.mjs'
 import {
@@ -23,6 +26,7 @@ import {
   RAW_CEILINGS,
   READ_COMPARISONS,
   READERS,
+  selectCases,
   WARMUP_COUNTS,
   WORKLOADS,
 } from './plan.mjs'
@@ -44,6 +48,15 @@ const benchDir = import.meta.dirname
 const repoRoot = join(benchDir, '..', '..')
 const quick = process.argv.includes('--quick')
 const profile = quick ? PROFILES.quick : PROFILES.full
+const engine = option('--browser') ?? 'chromium'
+if (!allEngines.includes(engine)) throw new Error(`--browser takes one of ${allEngines.join(', ')}, not ${engine}`)
+const cases = selectCases(
+  engine,
+  option('--cases')
+    ?.split(',')
+    .map((key) => key.trim()),
+)
+const runs = (key) => cases.ran.includes(key)
 const startedAt = new Date()
 const started = performance.now()
 /** Seconds each part of the run took, for the run-time budget. */
@@ -57,13 +70,18 @@ async function phase(key, work) {
   }
 }
 
-console.log(`Brook benchmark (${quick ? 'quick smoke run: figures are not meaningful' : 'full'})`)
+// The default run's first line as it always was; another engine is named.
+const where = engine === 'chromium' ? '' : ` in ${engine}`
+console.log(`Brook benchmark${where} (${quick ? 'quick smoke run: figures are not meaningful' : 'full'})`)
+for (const { key, why } of cases.leftOut) console.log(`leaving out ${key}: ${why}`)
 const machine = describeMachine()
 
 // The build and bundling load both cores. A full run does them first, alone, so they do not
 // disturb the timed cases; a quick run overlaps them to stay short.
-const measuringSizes = measureSizes(repoRoot, benchDir).catch((err) => ({ error: String(err?.stack ?? err) }))
-if (!quick) {
+const measuringSizes = runs('sizes')
+  ? measureSizes(repoRoot, benchDir).catch((err) => ({ error: String(err?.stack ?? err) }))
+  : Promise.resolve(undefined)
+if (!quick && runs('sizes')) {
   console.log('building packages and bundling for sizes...')
   await phase('sizes', () => measuringSizes)
 }
@@ -74,24 +92,50 @@ const latencySamples = new Map()
 const consumerSamples = { consumer: [], projection: [], 'raw-worker': [], jank: [] }
 const cepSamples = Object.fromEntries(CEP_CASES.map((c) => [c.key, []]))
 let tabs
-const { page, openTab, chromiumVersion, close } = await openBenchPage()
-let info
+const { page, openTab, browser, close } = await openBenchPage(engine)
+let info, clockStepMs
 try {
   info = await page.evaluate(() => window.brookBench.info())
-  console.log('warm-up...')
-  await phase('append', async () => {
-    await appendRound(WARMUP_COUNTS, 0, undefined)
-    for (let round = 0; round < profile.rounds; round++) await appendRound(profile.counts, round, appendSamples)
-  })
+  clockStepMs = await page.evaluate(clockStep)
+  if (runs('append')) {
+    console.log('warm-up...')
+    await phase('append', async () => {
+      await appendRound(WARMUP_COUNTS, 0, undefined)
+      for (let round = 0; round < profile.rounds; round++) await appendRound(profile.counts, round, appendSamples)
+    })
+  }
   // Before the read cases, as a precaution: filling and deleting their log is the run's
   // heaviest storage work, and any aftermath (compaction) would fall on one latency path.
-  await phase('latency', latencyRounds)
-  await readRounds()
-  await cepRounds()
+  if (runs('latency')) await phase('latency', latencyRounds)
+  if (runs('read') || runs('consumers') || runs('jank')) await readRounds()
+  if (runs('cep')) await cepRounds()
 } finally {
   await close()
 }
 const sizes = await measuringSizes
+
+/** Reads `--name value` or `--name=value` from the command line. */
+function option(name) {
+  const args = process.argv.slice(2)
+  const at = args.indexOf(name)
+  if (at !== -1) return args[at + 1]
+  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1)
+}
+
+/**
+ * Runs in the page: the smallest step of performance.now(), ms. Latencies are a few ms, so
+ * the report must say how finely they were timed (engines round the clock differently).
+ */
+function clockStep() {
+  let step = Infinity
+  let last = performance.now()
+  for (let i = 0; i < 1_000_000 && step > 0.001; i++) {
+    const now = performance.now()
+    if (now !== last) step = Math.min(step, now - last)
+    last = now
+  }
+  return Math.round(step * 1000) / 1000
+}
 
 /**
  * One pass over every append case. Raw and Brook alternate case by case, and which goes
@@ -115,7 +159,10 @@ async function appendRound(counts, round, samples) {
   }
 }
 
-/** Fills one log, then reads it whole with each reader in turn, alternating as above. */
+/**
+ * Fills one log, then reads it whole with each reader in turn, alternating as above; then
+ * the consumer cases over the same log.
+ */
 async function readRounds() {
   console.log(`filling a log of ${profile.readLog.toLocaleString('en-US')} events for the read cases...`)
   const name = await phase('fill', () => page.evaluate((n) => window.brookBench.prefill(n), profile.readLog))
@@ -123,7 +170,7 @@ async function readRounds() {
   try {
     // One unmeasured pass: the first read after a large fill pays for compaction and cold caches.
     await page.evaluate((s) => window.brookBench.read(s), { impl: 'raw-getall', name })
-    for (let round = 0; round < profile.readRounds; round++) {
+    for (let round = 0; round < (runs('read') ? profile.readRounds : 0); round++) {
       const order = round % 2 === 0 ? READERS : [...READERS].reverse()
       for (const reader of order) {
         const m = await page.evaluate((s) => window.brookBench.read(s), { impl: reader.key, name })
@@ -134,10 +181,10 @@ async function readRounds() {
         progress(`read ${round + 1}/${profile.readRounds}`, '', reader.impl, reader.label, m)
       }
     }
-    phases.read = Math.round((performance.now() - reading) / 100) / 10
+    if (runs('read')) phases.read = Math.round((performance.now() - reading) / 100) / 10
     // After the read cases: the consumers write their state into this database.
-    await phase('consumers', () => consumerRounds(name))
-    await phase('jank', () => jankRounds(name))
+    if (runs('consumers')) await phase('consumers', () => consumerRounds(name))
+    if (runs('jank')) await phase('jank', () => jankRounds(name))
   } finally {
     await page.evaluate((n) => window.brookBench.drop(n), name)
   }
@@ -243,7 +290,9 @@ async function latencyRounds() {
   try {
     // Headless Chromium reports both tabs visible and focused whichever is in front, and
     // Playwright launches it with background throttling off: measured both ways round, the
-    // same figures. The receiving tab goes to the front anyway, and the state is recorded.
+    // same figures. Firefox and WebKit open tab B in a window of its own (see their
+    // adapters), so both stay visible. The receiving tab goes to the front anyway, and the
+    // state is recorded.
     await tabB.bringToFront()
     tabs = {
       a: await page.evaluate(() => window.brookBench.tabState()),
@@ -311,6 +360,8 @@ function progress(step, durability, impl, label, m, extra = '') {
 }
 
 // ---- results -------------------------------------------------------------------------------
+// Every section is worked out, from no samples if its cases did not run; the results keep
+// only those that ran (see `cases`).
 
 const withRates = (samples) => samples.map((s) => ({ ...s, eventsPerSec: (s.events / s.ms) * 1000 }))
 
@@ -357,8 +408,9 @@ const ceilings = DURABILITIES.flatMap((durability) =>
     return { label, durability, numerator, denominator, ratio: numerator / denominator }
   }),
 )
+// Each group of comparisons is filtered down to nothing when its cases did not run.
 const comparisons = [
-  ...DURABILITIES.flatMap((durability) =>
+  ...DURABILITIES.filter(() => runs('append')).flatMap((durability) =>
     COMPARISONS.map((c) =>
       compare(
         `Brook ${labelOf(c.brook)} / raw ${labelOf(c.raw)}`,
@@ -369,7 +421,9 @@ const comparisons = [
       ),
     ),
   ),
-  ...READ_COMPARISONS.map((c) => compare(c.label, '', rateOf(read, c.brook), rateOf(read, c.raw), c.target)),
+  ...READ_COMPARISONS.filter(() => runs('read')).map((c) =>
+    compare(c.label, '', rateOf(read, c.brook), rateOf(read, c.raw), c.target),
+  ),
 ]
 
 const latencyOf = (path, part = 'latencyMs') =>
@@ -468,7 +522,7 @@ const consumers = {
   },
 }
 const consumerCaseOf = (key) => consumers.cases.find((c) => c.key === key)
-for (const c of CONSUMER_COMPARISONS) {
+for (const c of CONSUMER_COMPARISONS.filter(() => runs('consumers'))) {
   const brook = consumerCaseOf(c.brook)[c.part].median
   const raw = consumerCaseOf(c.raw)[c.part].median
   comparisons.push(compare(c.label, '', brook, raw, c.target))
@@ -498,27 +552,40 @@ const cep = {
   state: lastState === undefined ? undefined : { ...lastState, perDevice: lastState.bytes / info.cep.devices },
 }
 const cepCaseOf = (key) => cep.cases.find((c) => c.key === key)
-for (const c of CEP_COMPARISONS) {
+for (const c of CEP_COMPARISONS.filter(() => runs('cep'))) {
   const brook = cepCaseOf(c.brook)[c.part].median
   const raw = cepCaseOf(c.raw)[c.part].median
   comparisons.push(compare(c.label, '', brook, raw, c.target))
 }
 
+const ran = (key, section) => (runs(key) ? section : undefined)
 const results = {
   startedAt: startedAt.toISOString(),
   profile: quick ? 'quick' : 'full',
+  // The engine the figures come from: Brook and raw IndexedDB always ran in the same one.
+  engine,
+  cases,
   durationSec: Math.round((performance.now() - started) / 1000),
   phasesSec: phases,
-  machine: { ...machine, chromium: chromiumVersion, userAgent: info.userAgent },
+  machine: {
+    ...machine,
+    // As before for Chromium, so its results still compare key for key with earlier ones.
+    ...(engine === 'chromium' ? { chromium: browser.version } : {}),
+    browser: { ...browser, clockStepMs },
+    userAgent: info.userAgent,
+  },
   event: { bytes: info.eventBytes, rowBytes: info.rowBytes },
   settings: profile,
-  append,
-  read,
+  append: ran('append', append),
+  read: ran('read', read),
   comparisons,
-  ceilings,
-  latency,
-  consumers,
-  cep,
+  ceilings: ran('append', ceilings),
+  latency: ran('latency', latency),
+  consumers:
+    runs('consumers') || runs('jank')
+      ? { ...consumers, cases: ran('consumers', consumers.cases), jank: ran('jank', consumers.jank) }
+      : undefined,
+  cep: ran('cep', cep),
   sizes,
 }
 
