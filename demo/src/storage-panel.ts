@@ -3,6 +3,9 @@ import type { EventStore } from '@brook/core'
 import { deleteEventStore } from '@brook/idb'
 import type { ConsumerHandle } from '@brook/worker'
 
+/** `navigator.storage`, or undefined where the browser has none (WebKitGTK). */
+const storageApi = (navigator as Partial<Navigator>).storage
+
 const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : `${(bytes / 1024 / 1024).toFixed(1)} MB`)
 
 /** What the browser keeps for this origin, persistence, and a way to start over. */
@@ -42,13 +45,16 @@ export class StoragePanel extends LitElement {
   }
 
   async #measure(): Promise<void> {
-    this.estimate = await navigator.storage.estimate()
-    this.persisted = await navigator.storage.persisted()
+    // WebKitGTK ships the Storage API off (Safari has it): no estimate, no persistence.
+    if (storageApi !== undefined) {
+      this.estimate = await storageApi.estimate()
+      this.persisted = await storageApi.persisted()
+    }
     if (this.store !== undefined) this.head = await this.store.head().catch(() => this.head)
   }
 
   async #persist(): Promise<void> {
-    this.persisted = await navigator.storage.persist()
+    if (storageApi !== undefined) this.persisted = await storageApi.persist()
   }
 
   /** Stops this tab's consumers, deletes every Brook store of the origin, reloads. */
@@ -75,7 +81,7 @@ export class StoragePanel extends LitElement {
           ${this.persisted === true ? html`<strong>persistent</strong>` : 'best effort (may be evicted)'}
         </p>
         <div class="buttons">
-          <button @click=${() => void this.#persist()} ?disabled=${this.persisted === true}>
+          <button @click=${() => void this.#persist()} ?disabled=${this.persisted === true || storageApi === undefined}>
             Ask for persistent storage
           </button>
           <button class="danger" @click=${() => void this.#clear()} ?disabled=${this.clearing}>Clear all data</button>
