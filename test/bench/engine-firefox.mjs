@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import puppeteer from 'puppeteer-core'
 import { firefoxPath, firefoxPrefs } from '../engines.mjs'
+import { pageTab } from './page-tab.mjs'
 
 /**
  * Firefox rounds performance.now() to 1 ms, with jitter, in a page that is not cross-origin
@@ -38,18 +39,7 @@ export async function launch() {
       async openTab(url) {
         const page = blank ?? (await browser.newPage({ type: 'window' }))
         blank = undefined
-        page.on('pageerror', (err) => console.error(`[page error] ${err.message}`))
-        page.on('console', (msg) => {
-          const type = msg.type()
-          if (type === 'error' || type === 'warn') console.error(`[page ${type}] ${msg.text()}`)
-        })
-        await page.bringToFront()
-        await page.goto(url)
-        return {
-          evaluate: (fn, arg) => page.evaluate(fn, arg),
-          bringToFront: () => page.bringToFront(),
-          close: () => page.close(),
-        }
+        return pageTab(page, url)
       },
       close: () => browser.close(),
     }
