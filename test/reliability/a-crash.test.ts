@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveFixture } from '../e2e/serve.ts'
-import { endTab, killBrowser, type TabFault } from './faults.ts'
+import { endTab, faultMechanisms, killBrowser, type Fault } from './faults.ts'
 import { History } from './history.ts'
-import { createProfile } from './profile.ts'
+import { createProfile, engines, engineSetup, slowness, type Engine } from './profile.ts'
 import type { Workload } from './protocol.ts'
 import { FileReport, harness, iterations, large, type Recorder } from './report.ts'
-import { firstPage, openTab } from './session.ts'
+import { openTab } from './session.ts'
 import { checkerTab, verifyLog } from './verify.ts'
 
 // A. Crash and durability: a tab or the whole browser dies mid-append, for single appends,
 // batches and one large transaction. The checker reopens the profile: nothing acknowledged
 // is lost, no batch is torn, and retrying the indeterminate calls with the same ids is a
-// no-op for those that committed.
+// no-op for those that committed. In each engine BROOK_BROWSERS selects (default Chromium
+// and Firefox); what each fault is per engine: faults.ts `faultMechanisms`.
 const report = new FileReport('a-crash')
 let server: Awaited<ReturnType<typeof serveFixture>>
 beforeAll(async () => {
@@ -22,7 +23,6 @@ afterAll(async () => {
   report.write()
 })
 
-type Fault = TabFault | 'browser-kill'
 const workloads = {
   single: { mode: 'single', count: 2000, streams: 8, concurrency: 8 },
   batch: { mode: 'batch', count: 20_000, batchSize: 100, streams: 6, concurrency: 3 },
@@ -45,13 +45,13 @@ const workloadsFor = (fault: Fault): (keyof typeof workloads)[] =>
   large() ? (Object.keys(workloads) as (keyof typeof workloads)[]) : [ciWorkload[fault]]
 
 /** One scenario: a fresh profile, then each workload in its own store, each cut by `fault`. */
-async function crashScenario(r: Recorder, fault: Fault): Promise<void> {
-  const profile = createProfile()
+async function crashScenario(r: Recorder, engine: Engine, fault: Fault): Promise<void> {
+  const profile = createProfile({ engine })
   const history = new History()
   try {
-    const context = await harness('launch', () => profile.launch(history))
+    const browser = await harness('launch', () => profile.start(history))
     // The checker tab of one workload is the producer of the next: one page load each.
-    let page = await harness('open tab', async () => openTab(context, server.url, 'producer', await firstPage(context)))
+    let page = await harness('open tab', async () => openTab(browser, server.url, 'producer', await browser.firstTab()))
     for (const kind of workloadsFor(fault)) {
       const store = `a-${kind}`
       await page.evaluate((w) => window.rel.start(w), { ...workloads[kind], store, actor: `producer-${kind}` })
@@ -68,13 +68,13 @@ async function crashScenario(r: Recorder, fault: Fault): Promise<void> {
       }
       if (fault === 'browser-kill') {
         await killBrowser(profile)
-        const relaunched = await harness('relaunch', () => profile.launch(history))
+        const relaunched = await harness('relaunch', () => profile.start(history))
         page = await harness('checker tab', async () =>
-          openTab(relaunched, server.url, 'checker', await firstPage(relaunched)),
+          openTab(relaunched, server.url, 'checker', await relaunched.firstTab()),
         )
       } else {
         await endTab(profile, page, fault)
-        page = await checkerTab(profile.context!, server.url)
+        page = await checkerTab(profile.browser!, server.url)
       }
       const { problems } = await verifyLog(r, page, store, history)
       r.fault(fault, problems.length === 0)
@@ -85,11 +85,24 @@ async function crashScenario(r: Recorder, fault: Fault): Promise<void> {
   }
 }
 
-describe('A: crash and durability (real Chromium, fresh profile per iteration)', () => {
+describe.each(engines)('A: crash and durability (%s, fresh profile per iteration)', (engine) => {
   const faults: Fault[] = ['crash', 'kill', 'close', 'browser-kill']
+  beforeAll(() => {
+    report.faultMechanisms(engine, faultMechanisms[engine])
+    report.difference(engine, 'setup', engineSetup[engine])
+    if (engine === 'firefox') report.difference(engine, 'crash', faultMechanisms.firefox.crash)
+  })
   for (const fault of faults) {
-    it(`${fault} mid-append (${large() ? 'single, batch, large' : ciWorkload[fault]}): no acknowledged loss, no torn batch, retries are no-ops`, async () => {
-      for (let i = 0; i < iterations(1); i++) await report.iteration(`A ${fault}`, (r) => crashScenario(r, fault))
-    }, 600_000)
+    it(
+      `${fault} mid-append (${large() ? 'single, batch, large' : ciWorkload[fault]}): no acknowledged loss, no torn batch, retries are no-ops`,
+      async () => {
+        for (let i = 0; i < iterations(1); i++) {
+          await report.iteration(`A ${fault} [${engine}]`, (r) => crashScenario(r, engine, fault), engine)
+        }
+      },
+      600_000 * slowness[engine],
+    )
   }
 })
+
+if (engines.length === 0) it.skip('A: BROOK_BROWSERS selects neither chromium nor firefox', () => {})

@@ -1,4 +1,4 @@
-import type { BrowserContext } from 'playwright-core'
+import type { Browser } from './profile.ts'
 import type { Failure, Op, Rec } from './protocol.ts'
 
 /** How an operation ended, as far as Node knows: `info` is indeterminate (Jepsen). */
@@ -21,7 +21,7 @@ export interface ProgressRecord {
 }
 
 /**
- * The operation history of one scenario, fed by every page of the context through the
+ * The operation history of one scenario, fed by every page of the browser through the
  * `__relRecord` binding. An operation is recorded before it is issued; one whose outcome
  * never arrived (the tab died first) stays `info`.
  */
@@ -46,9 +46,9 @@ export class History {
     for (const w of [...this.waiters]) w()
   }
 
-  /** Feeds this history from every page of `context` (call once per context, before any page loads). */
-  async attach(context: BrowserContext): Promise<void> {
-    await context.exposeBinding('__relRecord', (_source, rec: Rec) => this.add(rec))
+  /** Feeds this history from every page of `browser` (call once per browser, before any page loads). */
+  async attach(browser: Pick<Browser, 'expose'>): Promise<void> {
+    await browser.expose('__relRecord', (rec: Rec) => this.add(rec))
   }
 
   list(): OpRecord[] {

@@ -15,7 +15,24 @@ export interface PartialReport {
   /** "n of n" checks: detected/rejected/surfaced out of attempted. */
   ratios: Record<string, { ok: number; of: number }>
   notRun: Record<string, string>
-  scenarios: Record<string, { status: 'passed' | 'failed'; iterations: number; problems: string[] }>
+  /** Each scenario, with the engine its iterations ran in. */
+  scenarios: Record<string, { status: 'passed' | 'failed'; iterations: number; problems: string[]; engine: string }>
+  /**
+   * The same figures split by engine, with what each fault is in that engine and anything
+   * an engine did not run (or ran differently), keyed by engine name.
+   */
+  engines: Record<string, EngineReport>
+}
+
+/** One engine's share of a file's figures. */
+export interface EngineReport extends Buffer {
+  iterations: number
+  /** Harness failures retried in this engine (never counted as passes). */
+  harnessErrors: number
+  /** Fault → how it is injected in this engine. */
+  faultMechanisms: Record<string, string>
+  /** What differs in this engine: a fault not injected, a case skipped, and why. */
+  differences: Record<string, string>
 }
 
 /** Thrown for a failure of the harness itself (launch, navigation, dump): retried, counted apart. */
@@ -32,7 +49,13 @@ export async function harness<T>(what: string, step: () => Promise<T>): Promise<
   }
 }
 
-type Buffer = Omit<PartialReport, 'file' | 'harnessErrors' | 'scenarios' | 'notRun'>
+interface Buffer {
+  faults: Record<string, { injected: number; survived: number }>
+  zero: Record<string, number>
+  totals: Record<string, number>
+  samples: Record<string, number[]>
+  ratios: Record<string, { ok: number; of: number }>
+}
 
 const emptyBuffer = (): Buffer => ({ faults: {}, zero: {}, totals: {}, samples: {}, ratios: {} })
 
@@ -70,6 +93,23 @@ export class Recorder {
 
 const MAX_ATTEMPTS = 3
 
+/** Adds the figures of `b` to `d`. */
+function merge(d: Buffer, b: Buffer): void {
+  for (const [k, f] of Object.entries(b.faults)) {
+    const t = (d.faults[k] ??= { injected: 0, survived: 0 })
+    t.injected += f.injected
+    t.survived += f.survived
+  }
+  for (const [k, v] of Object.entries(b.zero)) d.zero[k] = (d.zero[k] ?? 0) + v
+  for (const [k, v] of Object.entries(b.totals)) d.totals[k] = (d.totals[k] ?? 0) + v
+  for (const [k, v] of Object.entries(b.samples)) (d.samples[k] ??= []).push(...v)
+  for (const [k, v] of Object.entries(b.ratios)) {
+    const t = (d.ratios[k] ??= { ok: 0, of: 0 })
+    t.ok += v.ok
+    t.of += v.of
+  }
+}
+
 /**
  * The report of one test file. Iterations run through {@link FileReport.iteration}, which
  * retries harness failures (never counting them as passes) and keeps the figures of the
@@ -83,26 +123,40 @@ export class FileReport {
       harnessErrors: { count: 0, reasons: [] },
       scenarios: {},
       notRun: {},
+      engines: {},
       ...emptyBuffer(),
     }
   }
 
-  async iteration(scenario: string, run: (r: Recorder, attempt: number) => Promise<void>): Promise<void> {
-    const s = (this.data.scenarios[scenario] ??= { status: 'passed', iterations: 0, problems: [] })
+  /**
+   * Runs one iteration of `scenario` in `engine` (Chromium unless said: the Chromium-only
+   * files never say).
+   */
+  async iteration(
+    scenario: string,
+    run: (r: Recorder, attempt: number) => Promise<void>,
+    engine = 'chromium',
+  ): Promise<void> {
+    const s = (this.data.scenarios[scenario] ??= { status: 'passed', iterations: 0, problems: [], engine })
+    const e = this.engine(engine)
     for (let attempt = 1; ; attempt++) {
       const r = new Recorder()
       try {
         await run(r, attempt)
         this.merge(r.into)
+        merge(e, r.into)
         s.iterations += 1
+        e.iterations += 1
         return
       } catch (err) {
         if (err instanceof HarnessError && attempt < MAX_ATTEMPTS) {
           this.data.harnessErrors.count += 1
+          e.harnessErrors += 1
           this.data.harnessErrors.reasons.push(`${scenario}: ${err.message}`.slice(0, 300))
           continue
         }
         this.merge(r.into)
+        merge(e, r.into)
         s.status = 'failed'
         s.problems.push((err instanceof Error ? err.message : String(err)).slice(0, 2000))
         throw err
@@ -114,21 +168,28 @@ export class FileReport {
     this.data.notRun[name] = reason
   }
 
+  /** Records how each fault is injected in `engine`. */
+  faultMechanisms(engine: string, mechanisms: Record<string, string>): void {
+    Object.assign(this.engine(engine).faultMechanisms, mechanisms)
+  }
+
+  /** Records something `engine` does not run, or runs differently (`what` → why). */
+  difference(engine: string, what: string, why: string): void {
+    this.engine(engine).differences[what] = why
+  }
+
+  private engine(name: string): EngineReport {
+    return (this.data.engines[name] ??= {
+      iterations: 0,
+      harnessErrors: 0,
+      faultMechanisms: {},
+      differences: {},
+      ...emptyBuffer(),
+    })
+  }
+
   private merge(b: Buffer): void {
-    const d = this.data
-    for (const [k, f] of Object.entries(b.faults)) {
-      const t = (d.faults[k] ??= { injected: 0, survived: 0 })
-      t.injected += f.injected
-      t.survived += f.survived
-    }
-    for (const [k, v] of Object.entries(b.zero)) d.zero[k] = (d.zero[k] ?? 0) + v
-    for (const [k, v] of Object.entries(b.totals)) d.totals[k] = (d.totals[k] ?? 0) + v
-    for (const [k, v] of Object.entries(b.samples)) (d.samples[k] ??= []).push(...v)
-    for (const [k, v] of Object.entries(b.ratios)) {
-      const t = (d.ratios[k] ??= { ok: 0, of: 0 })
-      t.ok += v.ok
-      t.of += v.of
-    }
+    merge(this.data, b)
   }
 
   /** Writes the partial for run.mjs (only when it started the run: BROOK_RELIABILITY_RUN). */

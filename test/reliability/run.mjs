@@ -100,6 +100,63 @@ const harnessErrors = {
 }
 const violations = Object.entries(zero).filter(([, v]) => v !== 0)
 
+// The same figures per engine (a-crash and c-concurrency run in each engine BROOK_BROWSERS
+// selects; the other files in Chromium only), with what each fault is in each engine.
+const engines = {}
+for (const p of parts) {
+  for (const [name, e] of Object.entries(p.engines ?? {})) {
+    const t = (engines[name] ??= {
+      iterations: 0,
+      harnessErrors: 0,
+      scenarios: [],
+      faults: {},
+      zeroCounts: {},
+      totals: {},
+      ratios: {},
+      faultMechanisms: {},
+      differences: {},
+    })
+    t.iterations += e.iterations
+    t.harnessErrors += e.harnessErrors
+    for (const [k, f] of Object.entries(e.faults)) {
+      t.faults[k] ??= { injected: 0, survived: 0 }
+      t.faults[k].injected += f.injected
+      t.faults[k].survived += f.survived
+    }
+    for (const [k, v] of Object.entries(e.zero)) t.zeroCounts[k] = (t.zeroCounts[k] ?? 0) + v
+    for (const [k, v] of Object.entries(e.totals)) t.totals[k] = (t.totals[k] ?? 0) + v
+    for (const [k, r] of Object.entries(e.ratios)) {
+      t.ratios[k] ??= { ok: 0, of: 0 }
+      t.ratios[k].ok += r.ok
+      t.ratios[k].of += r.of
+    }
+    Object.assign(t.faultMechanisms, e.faultMechanisms)
+    for (const [k, why] of Object.entries(e.differences)) t.differences[`${p.file}: ${k}`] = why
+  }
+  for (const [name, sc] of Object.entries(p.scenarios)) engines[sc.engine]?.scenarios.push(name)
+}
+for (const e of Object.values(engines)) {
+  const z = e.zeroCounts
+  const t = e.totals
+  // Jepsen-style counts over the logs checked in this engine.
+  e.jepsen = {
+    acknowledgedAppends: t.ackedOps ?? 0,
+    lost: z.lost ?? 0,
+    duplicates: (z.duplicates ?? 0) + (z.duplicatesAfterRetry ?? 0),
+    duplicateVersions: z.duplicateVersions ?? 0,
+    torn: z.torn ?? 0,
+    unexpected: z.unexpected ?? 0,
+    indeterminate: t.infoOps ?? 0,
+    indeterminatePresent: t.infoPresent ?? 0,
+    indeterminateRecoveredByRetry: t.indeterminateRecoveredByRetry ?? 0,
+    lostAfterRetry: z.lostAfterRetry ?? 0,
+    failedTyped: (t.failedOps ?? 0) - (z.failedUntyped ?? 0),
+    faultsInjected: Object.values(e.faults).reduce((n, f) => n + f.injected, 0),
+    faultsSurvived: Object.values(e.faults).reduce((n, f) => n + f.survived, 0),
+  }
+  e.nonzero = Object.fromEntries(Object.entries(z).filter(([, v]) => v !== 0))
+}
+
 const result = {
   run,
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
@@ -148,6 +205,7 @@ const result = {
   ratios,
   notRun,
   scenarios,
+  engines,
 }
 mkdirSync(`${here}results`, { recursive: true })
 const out = `${here}results/reliability-${run}.json`
@@ -179,6 +237,27 @@ console.log('n of n:')
 for (const [k, r] of Object.entries(ratios)) line(k, `${r.ok}/${r.of}${r.ok === r.of ? '' : '  ✗'}`)
 console.log('not run (never counted as passes):')
 for (const [k, why] of Object.entries(notRun)) line(k, why)
+console.log('per engine:')
+for (const [name, e] of Object.entries(engines)) {
+  const j = e.jepsen
+  line(
+    name,
+    `${e.iterations} iterations, faults ${j.faultsInjected} / ${j.faultsSurvived} survived, ${e.harnessErrors} harness errors`,
+  )
+  line(
+    '  jepsen',
+    `acked ${j.acknowledgedAppends}, lost ${j.lost}, duplicates ${j.duplicates}, torn ${j.torn}, unexpected ${j.unexpected}, indeterminate ${j.indeterminate} (present ${j.indeterminatePresent}, recovered by retry ${j.indeterminateRecoveredByRetry}, lost after retry ${j.lostAfterRetry})`,
+  )
+  line(
+    '  faults',
+    Object.entries(e.faults)
+      .map(([k, f]) => `${k} ${f.injected}/${f.survived}`)
+      .join(', '),
+  )
+  const bad = Object.entries(e.nonzero)
+  line('  nonzero zero-counts', bad.length === 0 ? 'none' : bad.map(([k, v]) => `${k}=${v}`).join(', '))
+  for (const [what, why] of Object.entries(e.differences)) line(`  differs: ${what}`, why)
+}
 const failedScenarios = Object.entries(scenarios).filter(([, s]) => s.status === 'failed')
 for (const [name] of failedScenarios) line(`FAILED ${name}`, '')
 const bad = vitest.status !== 0 || violations.length > 0

@@ -1,10 +1,10 @@
 import { History } from './history.ts'
-import { createProfile, type Profile } from './profile.ts'
+import { createProfile, type Engine, type Profile } from './profile.ts'
 import { harness } from './report.ts'
 
 /**
  * One browser shared by the scenarios of a file that inject no browser-wide fault (each uses
- * its own store names): a launch per file instead of per scenario. Each scenario gets a fresh
+ * its own store names): a launch per file (and engine, Chromium by default) instead of per scenario. Each scenario gets a fresh
  * History (the `__relRecord` binding feeds the current one) and its pages are closed after
  * it. Any failure throws the browser away: the next scenario launches a fresh one.
  *
@@ -15,7 +15,7 @@ import { harness } from './report.ts'
  * await shared.run(async (profile, history) => { … })
  * ```
  */
-export function sharedBrowser() {
+export function sharedBrowser(engine: Engine = 'chromium') {
   let profile: Profile | undefined
   let current: History | undefined
   const dispose = async (): Promise<void> => {
@@ -26,10 +26,10 @@ export function sharedBrowser() {
   return {
     async run(scenario: (profile: Profile, history: History) => Promise<void>): Promise<void> {
       if (profile === undefined) {
-        const fresh = createProfile()
+        const fresh = createProfile({ engine })
         profile = fresh
-        const context = await harness('launch', () => fresh.launch())
-        await context.exposeBinding('__relRecord', (_source, rec: Parameters<History['add']>[0]) => current?.add(rec))
+        const browser = await harness('launch', () => fresh.start())
+        await browser.expose('__relRecord', (rec: Parameters<History['add']>[0]) => current?.add(rec))
       }
       const history = new History()
       current = history
@@ -40,7 +40,7 @@ export function sharedBrowser() {
         throw err
       } finally {
         current = undefined
-        for (const page of profile?.context?.pages() ?? []) await page.close({ runBeforeUnload: false }).catch(() => {})
+        await profile?.browser?.closeTabs()
       }
     },
     dispose,

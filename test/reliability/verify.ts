@@ -2,7 +2,8 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { checkConsumer, checkLog, CONSUMER_ZERO, LOG_ZERO, nonZero, type Dump, type DumpedEvent } from './checker.ts'
 import type { History, OpRecord } from './history.ts'
 import { harness, type Recorder } from './report.ts'
-import { dumpStore, openTab } from './session.ts'
+import { isBrowser, type Browser, type BrowserTab } from './profile.ts'
+import { asTab, dumpTab, openTab } from './session.ts'
 
 /** Acknowledged operations re-sent with the indeterminate ones, to prove retries are no-ops. */
 const ACKED_RETRY_SAMPLE = 10
@@ -21,7 +22,7 @@ const ACKED_RETRY_SAMPLE = 10
  */
 export async function verifyLog(
   r: Recorder,
-  tab: Page,
+  tab: Page | BrowserTab,
   store: string,
   history: History,
   options: { retry?: boolean } = {},
@@ -30,17 +31,23 @@ export async function verifyLog(
 }
 
 /** Opens a tab to check (and retry) from; with the harness, so it can also be reused as a producer. */
-export const checkerTab = (context: BrowserContext, url: string): Promise<Page> =>
-  harness('checker tab', () => openTab(context, url, 'checker'))
+export function checkerTab(context: BrowserContext, url: string): Promise<Page>
+export function checkerTab(browser: Browser, url: string): Promise<BrowserTab>
+export function checkerTab(on: BrowserContext | Browser, url: string): Promise<Page | BrowserTab> {
+  return harness<Page | BrowserTab>('checker tab', () =>
+    isBrowser(on) ? openTab(on, url, 'checker') : openTab(on, url, 'checker'),
+  )
+}
 
 async function check(
   r: Recorder,
-  tab: Page,
+  page: Page | BrowserTab,
   store: string,
   history: History,
   retry: boolean,
 ): Promise<{ problems: string[]; dump: Dump }> {
-  const before = await harness('dump', () => dumpStore(tab.context(), '', store, tab))
+  const tab = asTab(page)
+  const before = await harness('dump', () => dumpTab(tab, store))
   const ops = history.list().filter((o) => o.op.store === store)
   const { counts, samples } = checkLog(ops, before)
   r.counts(counts, LOG_ZERO)
@@ -55,7 +62,7 @@ async function check(
     store,
     retried.map((o) => o.op),
   ] as const)
-  const after = await harness('dump after retry', () => dumpStore(tab.context(), '', store, tab))
+  const after = await harness('dump after retry', () => dumpTab(tab, store))
 
   const stored = new Map<string, DumpedEvent>(before.events.map((e) => [e.id, e]))
   const lastOf = (o: OpRecord) => {
