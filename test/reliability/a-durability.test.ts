@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveFixture } from '../e2e/serve.ts'
 import { killBrowser } from './faults.ts'
 import { History } from './history.ts'
+import { markReached } from './mark.ts'
 import { createProfile } from './profile.ts'
 import type { Workload } from './protocol.ts'
 import { FileReport, harness, iterations } from './report.ts'
@@ -113,6 +114,7 @@ describe('A: durability and storage loss (real Chromium)', () => {
         const context = await harness('launch', () => profile.launch(history))
         const page = await harness('tab', async () => openTab(context, server.url, 'p', await firstPage(context)))
         expect(await page.evaluate((w) => window.rel.run(w), single('cleared', 50))).toBe(50)
+        await markReached(page, 'cleared', 50)
         const cdp = await context.newCDPSession(page)
         await cdp.send('Storage.clearDataForOrigin', { origin: server.origin, storageTypes: 'indexeddb' })
         r.fault('clear-site-data', true)
@@ -162,6 +164,7 @@ describe('A: durability and storage loss (real Chromium)', () => {
           const log = leveldbLog(profile.dir, server.origin)
           const half = statSync(log).size
           expect(await page.evaluate((w) => window.rel.run(w), { ...single('cut', 100), actor: 'cut-2' })).toBe(100)
+          await markReached(page, 'cut', 200)
           await killBrowser(profile)
           const full = statSync(log).size
           // Cut the unsynced-tail stand-in: somewhere in the second hundred appends.

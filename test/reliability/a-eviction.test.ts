@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveFixture } from '../e2e/serve.ts'
 import { History, type OpRecord } from './history.ts'
+import { markReached } from './mark.ts'
 import { createProfile } from './profile.ts'
 import type { Workload } from './protocol.ts'
 import { FileReport, harness } from './report.ts'
@@ -70,18 +71,6 @@ const openOutcome = (page: Page, name: string, acceptRegression = false) =>
     [name, acceptRegression] as const,
   )
 
-/** The high-water mark's head as kept in OPFS (0 until written); only to know the eviction will be detectable. */
-const markHead = (page: Page, name: string) =>
-  page.evaluate(async (n) => {
-    try {
-      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('brook-marks')
-      const file = await (await dir.getFileHandle(`${encodeURIComponent(n)}.json`)).getFile()
-      return (JSON.parse(await file.text()) as { head?: number }).head ?? 0
-    } catch {
-      return 0
-    }
-  }, name)
-
 const settled = (r: OpRecord) => r.outcome.status !== 'info'
 
 describe('A8: storage evicted while running (real Chromium)', () => {
@@ -128,11 +117,7 @@ describe('A8: storage evicted while running (real Chromium)', () => {
             20_000,
             'appends in both tabs and both partitions running',
           )
-          const deadline = Date.now() + 5_000
-          while ((await markHead(c, STORE)) === 0) {
-            if (Date.now() > deadline) throw new Error('no high-water mark written within 5 s')
-            await new Promise((resolve) => setTimeout(resolve, 50))
-          }
+          await markReached(c, STORE, 1)
         })
         const leaders = running().map((p) => p.actor)
         await Promise.all(Object.values(tabs).map((p) => p.evaluate((s) => window.rel.watchStoreLoss(s, 20), STORE)))
