@@ -35,6 +35,16 @@ export interface Faults {
 export const backForwardCache: Record<Engine, boolean> = { chromium: true, firefox: false, webkit: true }
 
 /**
+ * Whether a worker terminated in the middle of an IndexedDB transaction lets go of it.
+ * WebKitGTK does not: the transaction stays open until the page that owned the worker
+ * closes, and every readwrite transaction on its object stores waits for it, in every tab
+ * (measured: a page's readwrite on the consumer checkpoints hung after 9 to 22 kill
+ * rounds and went through once the killing tab closed). A killed worker there stands for
+ * an engine defect, not for a crash, which ends the page's processes too.
+ */
+export const workerKillReleasesTransactions: Record<Engine, boolean> = { chromium: true, firefox: true, webkit: false }
+
+/**
  * Whether `launchFresh(engine, { quota })` can cap an origin's quota: Chromium through CDP,
  * Firefox through a pref; WebKit's driver has neither.
  */

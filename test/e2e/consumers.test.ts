@@ -59,7 +59,8 @@ describe.each(e2eEngines)('consumers in workers (%s)', (engine) => {
     expect([...counts]).toEqual([applied])
   }
 
-  it('killing the worker mid-batch, again and again, never applies an event twice or skips one', async () => {
+  it('killing the worker mid-batch, again and again, never applies an event twice or skips one', async (ctx) => {
+    e2e.needCleanWorkerKill(ctx)
     const a = await tab()
     await fill(a, 3000, 12)
     for (const target of [150, 400, 700, 1000, 1400, 1800, 2200, 2600]) {
@@ -332,7 +333,8 @@ describe.each(e2eEngines)('consumers in workers (%s)', (engine) => {
     expect(badReset).toBe('position')
   })
 
-  it('derived events commit with the checkpoint: killed again and again, each cause yields exactly one', async () => {
+  it('derived events commit with the checkpoint: killed again and again, each cause yields exactly one', async (ctx) => {
+    e2e.needCleanWorkerKill(ctx)
     const a = await tab()
     await fill(a, 1500, 6)
     const startDerive = () => a.evaluate(() => window.fixture.startModule('derive'))

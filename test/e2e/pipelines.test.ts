@@ -62,7 +62,8 @@ describe.each(e2eEngines)('CEP pipelines in workers (%s)', (engine) => {
   const kill = (page: Tab, name: 'averages' | 'alerts') =>
     page.evaluate((n) => window.fixture.pipelines[n]?.terminate(), name)
 
-  it('readings -> averages -> alerts, killed mid-way again and again: exactly the uncrashed output', async () => {
+  it('readings -> averages -> alerts, killed mid-way again and again: exactly the uncrashed output', async (ctx) => {
+    e2e.needCleanWorkerKill(ctx)
     const a = await tab()
     await a.evaluate(() => window.fixture.fillReadings(3000, 12))
     for (let round = 0; round < 4; round++) {

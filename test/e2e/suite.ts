@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, type TestContext } from 'vi
 import {
   backForwardCache,
   closeSharedBrowsers,
+  workerKillReleasesTransactions,
   launchFresh,
   waitReady,
   type Engine,
@@ -14,11 +15,13 @@ import { serveFixture } from './serve.ts'
 const engineNames: Record<Engine, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' }
 
 /** What each fault is, for skip reasons. */
-const faultNames: Record<keyof Faults | 'backForwardCache' | 'initScripts', string> = {
+const faultNames: Record<keyof Faults | 'backForwardCache' | 'initScripts' | 'workerKill', string> = {
   crash: 'way to crash one tab from its driver (CDP Page.crash)',
   freeze: 'way to freeze a page from its driver (CDP Page.setWebLifecycleState)',
   backForwardCache: 'back/forward cache under automation',
   initScripts: 'way to run a script before a page’s own from its driver',
+  workerKill:
+    'release of the transactions of a worker terminated mid-transaction (its store stays blocked until the page closes)',
 }
 
 /**
@@ -87,6 +90,10 @@ export function e2eSuite(engine: Engine) {
       const fault = current().session.faults[name]
       if (fault === undefined) ctx.skip(`${engineNames[engine]} has no ${faultNames[name]}`)
       return fault
+    },
+    /** Skips the test where killing a worker mid-transaction blocks its store (WebKit). */
+    needCleanWorkerKill(ctx: TestContext): void {
+      ctx.skip(!workerKillReleasesTransactions[engine], `${engineNames[engine]} has no ${faultNames.workerKill}`)
     },
     /** Skips the test where the driver cannot run a script before the page's own. */
     needInitScripts(ctx: TestContext): void {
