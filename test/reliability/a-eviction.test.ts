@@ -8,7 +8,7 @@ import type { Workload } from './protocol.ts'
 import { FileReport, harness } from './report.ts'
 import { dumpStore, firstPage, openTab } from './session.ts'
 
-// A8 `evicted-while-running` (RELIABILITY.md §4.2, §0.4): IndexedDB is cleared under three
+// A8 `evicted-while-running` (docs/browser-behaviour.md): IndexedDB is cleared under three
 // tabs that have the store open, two of them appending and two running a two-partition
 // consumer (one tab leading both partitions, the other on standby). Every open store must
 // surface the loss typed (never write on into a fresh empty log), every pending append must

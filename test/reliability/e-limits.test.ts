@@ -39,7 +39,7 @@ describe('E: limits and bad input (real Chromium)', () => {
       scenario(async (profile, history) => {
         const context = profile.context!
         const page = await firstPage(context)
-        // The override only works before the origin first touches storage (RELIABILITY.md §0b).
+        // The override only works before the origin first touches storage (docs/browser-behaviour.md).
         await page.goto('about:blank')
         const cdp = await context.newCDPSession(page)
         await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.origin, quotaSize: 4 * 1024 * 1024 })

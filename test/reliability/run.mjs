@@ -175,7 +175,7 @@ const result = {
       lostAfterRetry: zero.lostAfterRetry ?? 0,
     },
   },
-  // The headline figures of RELIABILITY.md §4.3, picked out of the rest.
+  // The headline figures (the Jepsen-style counts that must be 0), picked out of the rest.
   headline: {
     lostAcknowledged: zero.lost ?? 0,
     indeterminate: totals.infoOps ?? 0,

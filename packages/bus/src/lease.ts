@@ -28,7 +28,7 @@ export interface Lease {
  * `release()`, handed to the next waiter when the holder releases, closes or crashes.
  *
  * A page entering the back/forward cache keeps its locks and would starve every waiter
- * (measured: 90 s and more, RELIABILITY.md §2), so a page releases on `pagehide` and queues
+ * (measured: 90 s and more; docs/browser-behaviour.md), so a page releases on `pagehide` and queues
  * again on `pageshow`, instead of assuming it still leads.
  *
  * @example

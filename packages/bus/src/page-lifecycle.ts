@@ -3,7 +3,7 @@
  * back from it; returns the cleanup. Does nothing outside a page (workers, Node).
  *
  * Why it matters: a cached page keeps its Web Locks and its workers' locks, starving
- * every other tab (RELIABILITY.md §2), and a BroadcastChannel message arriving while it is
+ * every other tab (docs/browser-behaviour.md), and a BroadcastChannel message arriving while it is
  * cached evicts it. Code holding such resources lets go on `enter` and takes them up again
  * on `leave`.
  *
@@ -31,7 +31,7 @@ export function onBackForwardCache(handlers: { enter(): void; leave(): void }): 
 /**
  * Calls `enter` when the page is frozen (Page Lifecycle `freeze`: a background tab the
  * browser suspends, or a page about to enter the back/forward cache) and `leave` on
- * `resume`; returns the cleanup. A frozen page keeps its Web Locks (RELIABILITY.md §0), so
+ * `resume`; returns the cleanup. A frozen page keeps its Web Locks (docs/browser-behaviour.md), so
  * lock holders let go on `enter`.
  *
  * @example

@@ -4,7 +4,7 @@
  * `structuredClone`, `postMessage` and JSON unchanged.
  */
 
-/** The codes Brook uses, as an `as const` object (no enums: see STYLE.md). */
+/** The codes Brook uses, as an `as const` object (no enums: house style). */
 export const ErrorCode = {
   /** Bad input: caught before anything was written. Fields: `path`, `reason`. */
   VALIDATION: 'VALIDATION',

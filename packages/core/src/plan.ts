@@ -29,9 +29,9 @@ export interface Stamp {
 
 /**
  * Decides one commit against the log: an idempotent replay, a typed error, or the records to
- * write. This is the only place where positions and versions are assigned (DESIGN.md: sync
- * depends on it). On `write` it advances `state`, so several commits can be planned in one
- * transaction (group commit) and each sees the ones before it.
+ * write. This is the only place where positions and versions are assigned (sync, where the
+ * server assigns them, depends on it). On `write` it advances `state`, so several commits
+ * can be planned in one transaction (group commit) and each sees the ones before it.
  *
  * @example
  * ```ts

@@ -146,8 +146,8 @@ export async function openConsumerStorage(
 
 // Native transaction, committed explicitly: state, parked rows, derived events and the
 // checkpoint together. Nothing app-defined runs inside it (the handler ran before, against
-// a buffer), so it cannot be kept open or committed early by an `await` (RELIABILITY.md
-// §2, E4).
+// a buffer), so it cannot be kept open or committed early by an `await`
+// (docs/browser-behaviour.md).
 function commitBatch(
   idb: IDBDatabase,
   durability: 'strict' | 'relaxed',

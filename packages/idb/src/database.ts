@@ -140,7 +140,7 @@ export interface Connection {
   /**
    * Rejects with `STORAGE_LOST` once the browser drops the connection. Chromium may leave a
    * transaction that was in flight then without `complete` or `abort` for good (measured,
-   * RELIABILITY.md A8): work that waits on one races this instead of hanging.
+   * docs/browser-behaviour.md): work that waits on one races this instead of hanging.
    */
   readonly lost: Promise<never>
   /** Throws `STORE_CLOSED` naming `what` and the reason once closed. */

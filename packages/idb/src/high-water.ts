@@ -4,7 +4,7 @@ import { BrookError } from '@brook/core'
  * The log's high-water mark, kept OUTSIDE IndexedDB: the head and the id of the event there,
  * as this origin last committed them. IndexedDB can come back shorter or empty without an
  * error (site data cleared for IndexedDB only, eviction, a truncated or corrupted backing
- * file: RELIABILITY.md §0.4); comparing the log with the mark on open turns that into a
+ * file: docs/browser-behaviour.md); comparing the log with the mark on open turns that into a
  * typed `LOG_REGRESSED` instead of a silent loss.
  *
  * Kept in the origin private file system (OPFS), which windows and workers both reach. It

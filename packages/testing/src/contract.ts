@@ -30,7 +30,7 @@ export interface TestApi {
 const ev = (type: string, data: unknown = null, extra: Partial<NewEvent> = {}): NewEvent => ({ type, data, ...extra })
 
 /**
- * The EventStore contract: one suite, run against every implementation (DESIGN.md). Pass
+ * The EventStore contract: one suite, run against every implementation. Pass
  * your runner's `describe`/`it` and a factory of fresh stores.
  *
  * @example

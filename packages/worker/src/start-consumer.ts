@@ -75,7 +75,7 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
   let workers: Worker[] = []
   let apis: Comlink.Remote<ConsumerWorkerApi>[] = []
   // Rejects when the current workers die. Comlink never settles a call whose worker is gone,
-  // so every call races this: none hangs (RELIABILITY.md, E5).
+  // so every call races this: none hangs (docs/browser-behaviour.md).
   let death = deathOf([])
 
   const launch = async () => {
@@ -115,7 +115,7 @@ export async function startConsumer(url: URL | string, options: StartConsumerOpt
   await launch()
 
   // A page in the back/forward cache keeps its workers' Web Locks and would starve the
-  // other tabs (RELIABILITY.md §2). A frozen worker cannot be asked to let go, but a
+  // other tabs (docs/browser-behaviour.md). A frozen worker cannot be asked to let go, but a
   // terminated one releases at once: end the workers on the way in, start anew on return.
   // The same when the page is frozen: its workers may run on (they do under CDP's freeze)
   // or stop, but their locks would outlive any sign of life.
