@@ -15,10 +15,13 @@ import { watchAbortCause } from './abort-cause.ts'
  * transaction was waiting for ours), removing them would leave a gap in the positions,
  * so they stay, and the result says so.
  *
+ * Reads keys only (the id index, and a count of the rows from the first planned position):
+ * the rows of a write that ran out of space are large.
+ *
  * @returns how many rows were removed, and how many had to stay
  * @example
  * ```ts
- * tx.onabort = () => void removeQuotaLeak(idb, rows).finally(() => reject(cause()))
+ * const { kept } = await removeQuotaLeak(idb, rows)
  * ```
  */
 export function removeQuotaLeak(
@@ -26,26 +29,34 @@ export function removeQuotaLeak(
   rows: readonly RecordedEvent[],
 ): Promise<{ removed: number; kept: number }> {
   const first = rows[0]
-  const last = rows[rows.length - 1]
-  if (first === undefined || last === undefined) return Promise.resolve({ removed: 0, kept: 0 })
+  if (first === undefined) return Promise.resolve({ removed: 0, kept: 0 })
   return new Promise((resolve, reject) => {
     const tx = idb.transaction('events', 'readwrite', { durability: 'strict' })
     const cause = watchAbortCause(tx, 'the removal of rows kept after a quota abort')
     const store = tx.objectStore('events')
+    const from = IDBKeyRange.lowerBound(first.position)
     let outcome = { removed: 0, kept: 0 }
     tx.oncomplete = () => resolve(outcome)
     tx.onabort = () => reject(cause())
-    const ours = new Map(rows.map((r) => [r.position as number, r.id]))
-    const read = store.getAll(IDBKeyRange.lowerBound(first.position))
-    read.onsuccess = () => {
-      const after = read.result as RecordedEvent[]
-      const kept = after.filter((r) => ours.get(r.position) === r.id)
-      if (kept.length === 0) return
+    let kept = 0
+    let pending = rows.length + 1
+    const settled = () => {
+      if (--pending > 0 || kept === 0) return
       // Ours run from `first` with no foreign row among or after them: the end of the log.
-      if (kept.length === after.length) {
-        store.delete(IDBKeyRange.lowerBound(first.position))
-        outcome = { removed: kept.length, kept: 0 }
-      } else outcome = { removed: 0, kept: kept.length }
+      if (kept === total.result) {
+        store.delete(from)
+        outcome = { removed: kept, kept: 0 }
+      } else outcome = { removed: 0, kept }
+    }
+    const total = store.count(from)
+    total.onsuccess = settled
+    const byId = store.index('id')
+    for (const row of rows) {
+      const at = byId.getKey(row.id)
+      at.onsuccess = () => {
+        if (at.result === row.position) kept += 1
+        settled()
+      }
     }
   })
 }
