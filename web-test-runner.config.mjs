@@ -12,10 +12,8 @@ import { webdriverLauncher } from '@web/test-runner-webdriver'
 import { countingReporter } from './scripts/wtr-counting-reporter.mjs'
 import { defaultReporter } from '@web/test-runner'
 import {
-  chromiumArgs,
-  chromiumPath,
-  firefoxPath,
-  firefoxPrefs,
+  chromiumLaunchOptions,
+  firefoxLaunchOptions,
   selectedEngines,
   startWebKitDriver,
   webkitCapabilities,
@@ -25,7 +23,7 @@ const launchers = {
   chromium: () =>
     playwrightLauncher({
       product: 'chromium',
-      launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+      launchOptions: chromiumLaunchOptions(),
     }),
   firefox: () =>
     chromeLauncher({
@@ -39,12 +37,7 @@ const launchers = {
         page.keyboard.press = (key, options) => press(key === 'Space' ? ' ' : key, options)
         return page
       },
-      launchOptions: {
-        browser: 'firefox',
-        executablePath: firefoxPath,
-        headless: true,
-        extraPrefsFirefox: firefoxPrefs,
-      },
+      launchOptions: firefoxLaunchOptions(),
     }),
   webkit: async () => {
     const { port } = await startWebKitDriver()

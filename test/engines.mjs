@@ -33,6 +33,43 @@ export const firefoxPrefs = {
   'dom.storageManager.prompt.testing.allow': true,
 }
 
+/**
+ * Playwright options for headless Chromium, for `launch` and `launchPersistentContext`.
+ * `backForwardCache: true` keeps the cache on (Playwright turns it off by default).
+ *
+ * @example
+ * ```js
+ * const browser = await chromium.launch(chromiumLaunchOptions())
+ * ```
+ */
+export function chromiumLaunchOptions({ backForwardCache = false } = {}) {
+  return {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    ...(backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
+  }
+}
+
+/**
+ * puppeteer-core options for headless Firefox: `prefs` on top of {@link firefoxPrefs}, and
+ * any other launch option in `more` (a kept `userDataDir`, a `protocolTimeout`).
+ *
+ * @example
+ * ```js
+ * const browser = await puppeteer.launch(firefoxLaunchOptions({}, { userDataDir: dir }))
+ * ```
+ */
+export function firefoxLaunchOptions(prefs = {}, more = {}) {
+  return {
+    browser: /** @type {const} */ ('firefox'),
+    executablePath: firefoxPath,
+    headless: true,
+    ...more,
+    extraPrefsFirefox: { ...firefoxPrefs, ...prefs },
+  }
+}
+
 /** WebKitGTK's MiniBrowser (`MINIBROWSER_PATH`), driven by Debian's WebKitWebDriver. It needs an X display. */
 export const miniBrowserPath = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'
 export const webkitDriverPath = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver'

@@ -1,11 +1,11 @@
 // Headless Chromium through playwright-core: the benchmark's default engine (see browser.mjs
 // for what an engine adapter provides).
 import { chromium } from 'playwright-core'
-import { chromiumArgs, chromiumPath } from '../engines.mjs'
+import { chromiumLaunchOptions } from '../engines.mjs'
 import { pageTab } from './page-tab.mjs'
 
 export async function launch() {
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+  const browser = await chromium.launch(chromiumLaunchOptions())
   try {
     // One context: every tab shares its origin's IndexedDB and BroadcastChannels.
     const context = await browser.newContext()

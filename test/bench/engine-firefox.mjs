@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import puppeteer from 'puppeteer-core'
-import { firefoxPath, firefoxPrefs } from '../engines.mjs'
+import { firefoxLaunchOptions, firefoxPath } from '../engines.mjs'
 import { pageTab } from './page-tab.mjs'
 
 /**
@@ -14,15 +14,9 @@ import { pageTab } from './page-tab.mjs'
 const BENCH_PREFS = { 'privacy.reduceTimerPrecision': false }
 
 export async function launch() {
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: firefoxPath,
-    headless: true,
-    extraPrefsFirefox: { ...firefoxPrefs, ...BENCH_PREFS },
-    // No time limit on a call (puppeteer's default is 3 minutes), as with Playwright: a full
-    // run's log fill or read may take that long in a slower engine.
-    protocolTimeout: 0,
-  })
+  // No time limit on a call (puppeteer's default is 3 minutes), as with Playwright: a full
+  // run's log fill or read may take that long in a slower engine.
+  const browser = await puppeteer.launch(firefoxLaunchOptions(BENCH_PREFS, { protocolTimeout: 0 }))
   try {
     const version = await firefoxVersion(browser)
     // The blank tab Firefox starts with becomes the first bench tab; later ones open in

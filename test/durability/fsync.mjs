@@ -173,17 +173,14 @@ function runPage(server, root, dir, engine) {
 // Each launcher opens `url` in a fresh profile under `dir`, and returns the root pid to trace.
 const launchers = {
   async chromium(url, dir) {
-    const { chromiumPath: executablePath, chromiumArgs: args } = engines
-    const context = await chromium.launchPersistentContext(dir, { executablePath, headless: true, args })
+    const context = await chromium.launchPersistentContext(dir, engines.chromiumLaunchOptions())
     await (context.pages()[0] ?? (await context.newPage())).goto(url)
     // Other tests run Chromium here too: ours is the main process started on our profile dir.
     const main = processes().find((p) => p.cmdline.includes(`--user-data-dir=${dir}`) && !p.cmdline.includes('--type='))
     return { pid: () => main.pid, close: () => context.close() }
   },
   async firefox(url, dir) {
-    const { firefoxPath: executablePath, firefoxPrefs: extraPrefsFirefox } = engines
-    const options = { browser: 'firefox', executablePath, headless: true, userDataDir: dir, extraPrefsFirefox }
-    const browser = await puppeteer.launch(options)
+    const browser = await puppeteer.launch(engines.firefoxLaunchOptions({}, { userDataDir: dir }))
     await ((await browser.pages())[0] ?? (await browser.newPage())).goto(url)
     return { pid: () => browser.process().pid, close: () => browser.close() }
   },

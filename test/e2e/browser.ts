@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import puppeteer, { type Browser } from 'puppeteer-core'
-import { chromiumArgs, chromiumPath, firefoxPath, firefoxPrefs, selectedEngines } from '../engines.mjs'
+import { chromiumLaunchOptions, firefoxLaunchOptions, selectedEngines } from '../engines.mjs'
 import { chromiumTab, firefoxTab, type Tab } from './tab.ts'
 import { launchWebKit } from './webkit.ts'
 
@@ -107,13 +107,7 @@ export async function launchPlaywright(
   options: { backForwardCache?: boolean } = {},
 ): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'brook-profile-'))
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumArgs,
-    // Playwright turns the back/forward cache off by default; bfcache tests need it.
-    ...(options.backForwardCache === true ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
-  })
+  const context = await chromium.launchPersistentContext(dir, chromiumLaunchOptions(options))
   return {
     context,
     close: async () => {
@@ -194,12 +188,7 @@ async function launchFirefox(options: LaunchOptions): Promise<Session> {
 // puppeteer-core writes a fresh temporary profile (with its automation prefs) and removes
 // it on close. WebDriver BiDi, so no CDP: no crash or freeze.
 function startFirefox(prefs: Record<string, unknown>): Promise<Browser> {
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: firefoxPath,
-    headless: true,
-    extraPrefsFirefox: { ...firefoxPrefs, ...prefs },
-  })
+  return puppeteer.launch(firefoxLaunchOptions(prefs))
 }
 
 /**

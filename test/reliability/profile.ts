@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core'
 import { chromiumTab, firefoxTab, type Tab } from '../e2e/tab.ts'
-import { chromiumArgs, chromiumPath, firefoxPath, firefoxPrefs, selectedEngines } from '../engines.mjs'
+import { chromiumLaunchOptions, firefoxLaunchOptions, selectedEngines } from '../engines.mjs'
 import type { History } from './history.ts'
 
 // test/e2e/browser.ts's launchFresh makes and deletes its own profile; the reliability
@@ -154,13 +154,7 @@ export function createProfile(options: { backForwardCache?: boolean; engine?: En
 }
 
 async function launchChromium(dir: string, options: { backForwardCache?: boolean }): Promise<Browser> {
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: chromiumArgs,
-    // Playwright turns the back/forward cache off by default; bfcache scenarios need it.
-    ...(options.backForwardCache === true ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
-  })
+  const context = await chromium.launchPersistentContext(dir, chromiumLaunchOptions(options))
   const gone = new Promise<void>((resolve) => context.once('close', () => resolve()))
   const tabs = new WeakMap<Page, BrowserTab>()
   const tabOf = (page: Page): BrowserTab => {
@@ -202,13 +196,7 @@ async function launchChromium(dir: string, options: { backForwardCache?: boolean
  * Firefox itself takes over the lock files a SIGKILLed Firefox left (their pid is dead).
  */
 async function launchFirefox(dir: string): Promise<Browser> {
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: firefoxPath,
-    headless: true,
-    userDataDir: dir,
-    extraPrefsFirefox: firefoxPrefs,
-  })
+  const browser = await puppeteer.launch(firefoxLaunchOptions({}, { userDataDir: dir }))
   const disconnected = new Promise<void>((resolve) => browser.once('disconnected', () => resolve()))
   const proc = browser.process()
   const exited =
